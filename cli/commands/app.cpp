@@ -1,0 +1,52 @@
+#include "cli/commands/app.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands/commands.h"
+#include "indexer/runtime_info.h"
+#include "schema/catalog.h"
+
+namespace palimpsest::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"Palimpsest: archive indexing and retrieval-guided film synthesis"};
+  app.require_subcommand(0, 1);
+  GlobalOptions globals;
+  const char* env_db = std::getenv("PALIMPSEST_DB");
+  globals.db = env_db && *env_db ? env_db : "palimpsest.db";
+  app.add_option("--db", globals.db, "Catalog database (default $PALIMPSEST_DB or ./palimpsest.db)")
+      ->capture_default_str();
+  bool version = false;
+  app.add_flag("--version", version, "Print the version and the native libraries in use");
+
+  Dispatch dispatch;
+  register_ingest(app, globals, dispatch);
+  register_records(app, globals, dispatch);
+  register_demo(app, globals, dispatch);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (version) {
+    std::cout << "palimpsest " << PALIMPSEST_VERSION << " (catalog schema "
+              << Catalog::code_schema_version() << ")\n"
+              << runtime_versions() << "\n";
+    return kExitOk;
+  }
+  if (!dispatch.action) {
+    std::cout << app.help();
+    return kExitUsage;
+  }
+  try {
+    return dispatch.action();
+  } catch (const std::exception& e) {
+    std::cerr << "palimpsest: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace palimpsest::cli

@@ -1,0 +1,24 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app and sets `action` when it is chosen.
+// Commands hold no logic of their own beyond argument handling and output formatting.
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace palimpsest::cli {
+
+struct GlobalOptions {
+  std::string db;  // --db, else $PALIMPSEST_DB, else ./palimpsest.db
+};
+
+struct Dispatch {
+  std::function<int()> action;
+};
+
+void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+
+}  // namespace palimpsest::cli

@@ -1,0 +1,25 @@
+# One library target per stage folder. Sources are globbed (CONFIGURE_DEPENDS) so that adding a
+# file to a stage needs no CMake edit; subfolders of a stage belong to it.
+function(palimpsest_stage_library name)
+  file(GLOB_RECURSE _sources CONFIGURE_DEPENDS
+       ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
+  # A stage's plugins/ folder holds separately loaded shared libraries, not library sources.
+  list(FILTER _sources EXCLUDE REGEX "/plugins/")
+  add_library(${name} STATIC ${_sources})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE -Wall -Wextra)
+endfunction()
+
+# Embeds text files (SQL migrations, JSON schemas) into a generated C++ source as raw strings.
+# Produces ${out_cpp} defining `const std::vector<EmbeddedFile>& ${symbol}()`.
+function(palimpsest_embed_files symbol out_cpp)
+  set(_body "#include \"schema/embedded_file.h\"\nnamespace palimpsest {\nconst std::vector<EmbeddedFile>& ${symbol}() {\n  static const std::vector<EmbeddedFile> files = {\n")
+  foreach(_file IN LISTS ARGN)
+    file(READ ${_file} _content)
+    get_filename_component(_name ${_file} NAME)
+    string(APPEND _body "    {\"${_name}\", R\"__palimpsest__(${_content})__palimpsest__\"},\n")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_file})
+  endforeach()
+  string(APPEND _body "  };\n  return files;\n}\n}  // namespace palimpsest\n")
+  file(CONFIGURE OUTPUT ${out_cpp} CONTENT "${_body}" @ONLY)
+endfunction()

@@ -1,0 +1,157 @@
+#pragma once
+// The catalog: the only owner of SQL in Palimpsest. Every stage reads and writes archives,
+// sources, records, thumbnails and embeddings through these typed methods.
+//
+// One Catalog is one SQLite connection (WAL mode, foreign keys on) and is used from one thread at
+// a time; open one per thread. Opening applies the numbered migrations in schema/migrations/ and
+// refuses a file whose schema is newer than this build.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "schema/sqlite_statement.h"  // CatalogError
+
+namespace palimpsest {
+
+enum class RecordKind { image, frame, text, subtitle };
+enum class SourceKind { image, video, text, subtitle };
+
+std::string_view to_string(RecordKind kind);
+std::string_view to_string(SourceKind kind);
+std::optional<RecordKind> parse_record_kind(std::string_view name);
+std::optional<SourceKind> parse_source_kind(std::string_view name);
+
+struct ArchiveRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string root;
+  std::string created_at;
+};
+
+// One ingested file.
+struct SourceRow {
+  std::int64_t id = 0;
+  std::int64_t archive_id = 0;
+  std::string uri;  // absolute path of the file
+  std::string sha256;
+  SourceKind kind = SourceKind::image;
+  std::int64_t size_bytes = 0;
+  std::optional<std::int64_t> duration_ms;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+  std::optional<std::int64_t> linked_source_id;  // subtitle -> its video
+  std::string ingested_at;
+};
+
+// One searchable unit: an image, a video frame, a text paragraph or a subtitle cue.
+struct RecordRow {
+  std::int64_t id = 0;
+  std::int64_t archive_id = 0;
+  std::int64_t source_id = 0;
+  RecordKind kind = RecordKind::image;
+  std::string uri;
+  std::string sha256;      // of the source file
+  std::int64_t ts_ms = 0;  // start time for frames and cues; ordinal-free 0 otherwise
+  std::optional<std::int64_t> dur_ms;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+  std::string title;
+  std::string text;
+  nlohmann::json meta = nlohmann::json::object();
+  std::string created_at;
+};
+
+struct RecordFilter {
+  std::optional<std::int64_t> archive_id;
+  std::optional<RecordKind> kind;
+  std::optional<std::int64_t> source_id;
+  std::int64_t after_id = 0;  // keyset pagination: records with id > after_id
+  int limit = 100;
+};
+
+class Catalog {
+ public:
+  // Opens or creates the catalog at `path` and applies pending migrations.
+  // Throws CatalogError (unreadable file, not a database, schema newer than this build).
+  explicit Catalog(const std::filesystem::path& path);
+  ~Catalog();
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) noexcept;
+
+  static int code_schema_version();
+  int schema_version();
+  const std::filesystem::path& path() const;
+
+  // Archives.
+  std::int64_t ensure_archive(std::string_view name, std::string_view root);
+  std::optional<ArchiveRow> find_archive(std::string_view name);
+  std::vector<ArchiveRow> archives();
+
+  // Sources.
+  std::optional<SourceRow> find_source(std::int64_t archive_id, std::string_view uri);
+  std::optional<SourceRow> source(std::int64_t id);
+  std::vector<SourceRow> sources(std::int64_t archive_id);
+  void set_source_link(std::int64_t source_id, std::optional<std::int64_t> linked_source_id);
+
+  // Replaces a source and all of its records atomically. Records and thumbnails are streamed in
+  // (bounded memory for long videos); nothing is visible to readers until commit(). Destroying an
+  // uncommitted writer rolls everything back, so a crash mid-file leaves the previous version.
+  class SourceWriter {
+   public:
+    ~SourceWriter();
+    SourceWriter(SourceWriter&&) noexcept;
+    SourceWriter(const SourceWriter&) = delete;
+    SourceWriter& operator=(const SourceWriter&) = delete;
+
+    std::int64_t source_id() const { return source_id_; }
+    // Adds a record of this source; archive, source, uri and sha256 are filled in.
+    std::int64_t add_record(RecordRow record, std::string_view thumbnail_jpeg = {});
+    // Video/image facts known only after decoding.
+    void set_media_info(std::optional<std::int64_t> duration_ms, std::optional<std::int64_t> width,
+                        std::optional<std::int64_t> height);
+    void commit();
+
+   private:
+    friend class Catalog;
+    SourceWriter(Catalog* catalog, SourceRow source);
+    Catalog* catalog_;
+    SourceRow source_;
+    std::int64_t source_id_ = 0;
+    bool open_ = false;
+  };
+  SourceWriter replace_source(SourceRow source);
+
+  // Deletes a source and its records. Returns false when it did not exist.
+  bool delete_source(std::int64_t source_id);
+
+  // Records.
+  std::optional<RecordRow> record(std::int64_t id);
+  std::vector<RecordRow> records(const RecordFilter& filter);
+  std::optional<std::string> thumbnail(std::int64_t record_id);
+  std::int64_t count_records(std::optional<RecordKind> kind = std::nullopt);
+  std::map<std::string, std::int64_t> count_records_by_kind();
+  std::int64_t count_sources();
+
+  // Small key/value state that moves with catalog transactions.
+  std::optional<std::string> state(std::string_view key);
+  void set_state(std::string_view key, std::string_view value);
+
+  // SQLite's own consistency checks; returns "ok" when the database is sound.
+  std::string integrity_check();
+
+ private:
+  struct Impl;
+  Statement& statement(std::string_view sql);
+  void exec(std::string_view sql);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace palimpsest

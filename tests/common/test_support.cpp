@@ -1,0 +1,103 @@
+#include "tests/common/test_support.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace palimpsest::testing {
+
+std::filesystem::path fixture_dir(const std::string& name) {
+  std::filesystem::path dir = std::filesystem::path(PALIMPSEST_FIXTURES_DIR) / name;
+  if (std::filesystem::is_directory(dir)) return dir;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") {
+    ADD_FAILURE() << "fixtures missing in CI: " << dir;
+  } else {
+    // GTEST_SKIP() returns from the calling function; record the skip here, the caller returns.
+    GTEST_MESSAGE_(("fixtures not found at " + dir.string() + "; skipping").c_str(),
+                   ::testing::TestPartResult::kSkip);
+  }
+  return {};
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          ("palimpsest-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string palimpsest_binary() { return PALIMPSEST_BINARY; }
+
+namespace {
+std::string slurp_fd(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+}  // namespace
+
+CommandResult run_palimpsest(const std::vector<std::string>& args) {
+  // stdout and stderr go to temporary files so a chatty child cannot deadlock on a full pipe.
+  char out_name[] = "/tmp/palimpsest-out-XXXXXX";
+  char err_name[] = "/tmp/palimpsest-err-XXXXXX";
+  int out_fd = mkstemp(out_name);
+  int err_fd = mkstemp(err_name);
+  unlink(out_name);
+  unlink(err_name);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> argv;
+    std::string binary = palimpsest_binary();
+    argv.push_back(binary.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  lseek(out_fd, 0, SEEK_SET);
+  lseek(err_fd, 0, SEEK_SET);
+  result.out = slurp_fd(out_fd);
+  result.err = slurp_fd(err_fd);
+  close(out_fd);
+  close(err_fd);
+  return result;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream f(path, std::ios::binary);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace palimpsest::testing
