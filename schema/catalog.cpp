@@ -23,26 +23,27 @@ int migration_version(std::string_view name) {
 }
 
 constexpr std::string_view kRecordColumns =
-    "id, archive_id, source_id, kind, uri, sha256, ts_ms, dur_ms, width, height, title, text, "
-    "meta, created_at";
+    "id, archive_id, source_id, ordinal, kind, uri, sha256, ts_ms, dur_ms, width, height, title, "
+    "text, meta, created_at";
 
 RecordRow read_record(const Statement& s) {
   RecordRow r;
   r.id = s.int64(0);
   r.archive_id = s.int64(1);
   r.source_id = s.int64(2);
-  r.kind = parse_record_kind(s.text(3)).value_or(RecordKind::image);
-  r.uri = s.text(4);
-  r.sha256 = s.text(5);
-  r.ts_ms = s.int64(6);
-  r.dur_ms = s.optional_int64(7);
-  r.width = s.optional_int64(8);
-  r.height = s.optional_int64(9);
-  r.title = s.text(10);
-  r.text = s.text(11);
-  r.meta = nlohmann::json::parse(s.text(12), nullptr, /*allow_exceptions=*/false);
+  r.ordinal = s.int64(3);
+  r.kind = parse_record_kind(s.text(4)).value_or(RecordKind::image);
+  r.uri = s.text(5);
+  r.sha256 = s.text(6);
+  r.ts_ms = s.int64(7);
+  r.dur_ms = s.optional_int64(8);
+  r.width = s.optional_int64(9);
+  r.height = s.optional_int64(10);
+  r.title = s.text(11);
+  r.text = s.text(12);
+  r.meta = nlohmann::json::parse(s.text(13), nullptr, /*allow_exceptions=*/false);
   if (r.meta.is_discarded()) r.meta = nlohmann::json::object();
-  r.created_at = s.text(13);
+  r.created_at = s.text(14);
   return r;
 }
 
@@ -287,6 +288,7 @@ Catalog::SourceWriter::SourceWriter(SourceWriter&& other) noexcept
     : catalog_(other.catalog_),
       source_(std::move(other.source_)),
       source_id_(other.source_id_),
+      next_ordinal_(other.next_ordinal_),
       open_(other.open_) {
   other.open_ = false;
 }
@@ -304,10 +306,11 @@ Catalog::SourceWriter::~SourceWriter() {
 std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thumbnail_jpeg) {
   if (!open_) throw CatalogError("add_record on a finished source writer");
   Statement& s = catalog_->statement(
-      "INSERT INTO records(archive_id, source_id, kind, uri, sha256, ts_ms, dur_ms, width, height, "
-      "title, text, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256, ts_ms, dur_ms, width, "
+      "height, title, text, meta) VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, source_.archive_id)
       .bind(2, source_id_)
+      .bind(13, next_ordinal_++)
       .bind(3, to_string(r.kind))
       .bind(4, source_.uri)
       .bind(5, source_.sha256)
@@ -327,6 +330,17 @@ std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thu
         .run();
   }
   return id;
+}
+
+void Catalog::SourceWriter::finish_record(std::int64_t record_id, std::optional<std::int64_t> dur_ms,
+                                          const nlohmann::json& meta) {
+  if (!open_) throw CatalogError("finish_record on a finished source writer");
+  catalog_->statement("UPDATE records SET dur_ms = ?2, meta = ?3 WHERE id = ?1 AND source_id = ?4")
+      .bind(1, record_id)
+      .bind(2, dur_ms)
+      .bind(3, meta.dump())
+      .bind(4, source_id_)
+      .run();
 }
 
 void Catalog::SourceWriter::set_media_info(std::optional<std::int64_t> duration_ms,
@@ -427,6 +441,12 @@ std::string Catalog::integrity_check() {
       if (sql == "PRAGMA foreign_key_check") line = "foreign key violation in " + line;
       if (line != "ok") result += (result.empty() ? "" : "; ") + line;
     }
+  }
+  try {
+    // FTS5's own check that the lexical index matches the records it was built from.
+    exec("INSERT INTO records_fts(records_fts, rank) VALUES ('integrity-check', 1)");
+  } catch (const CatalogError& e) {
+    result += (result.empty() ? "" : "; ") + std::string("records_fts: ") + e.what();
   }
   return result.empty() ? "ok" : result;
 }

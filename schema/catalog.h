@@ -56,10 +56,11 @@ struct RecordRow {
   std::int64_t id = 0;
   std::int64_t archive_id = 0;
   std::int64_t source_id = 0;
+  std::int64_t ordinal = 0;  // position within its source; assigned by SourceWriter
   RecordKind kind = RecordKind::image;
   std::string uri;
   std::string sha256;      // of the source file
-  std::int64_t ts_ms = 0;  // start time for frames and cues; ordinal-free 0 otherwise
+  std::int64_t ts_ms = 0;  // start time for frames and cues; 0 for images and texts
   std::optional<std::int64_t> dur_ms;
   std::optional<std::int64_t> width;
   std::optional<std::int64_t> height;
@@ -114,6 +115,9 @@ class Catalog {
     std::int64_t source_id() const { return source_id_; }
     // Adds a record of this source; archive, source, uri and sha256 are filled in.
     std::int64_t add_record(RecordRow record, std::string_view thumbnail_jpeg = {});
+    // Completes a record whose extent is known only later (a shot's keyframe: its duration).
+    void finish_record(std::int64_t record_id, std::optional<std::int64_t> dur_ms,
+                       const nlohmann::json& meta);
     // Video/image facts known only after decoding.
     void set_media_info(std::optional<std::int64_t> duration_ms, std::optional<std::int64_t> width,
                         std::optional<std::int64_t> height);
@@ -125,6 +129,7 @@ class Catalog {
     Catalog* catalog_;
     SourceRow source_;
     std::int64_t source_id_ = 0;
+    std::int64_t next_ordinal_ = 0;
     bool open_ = false;
   };
   SourceWriter replace_source(SourceRow source);

@@ -10,8 +10,10 @@ CREATE TABLE archives (
 
 -- One row per ingested file. A file's records are replaced together with this row, in one
 -- transaction, so a source row exists exactly when all of its records do.
+-- AUTOINCREMENT on sources and records: ids are never reused, so a film's provenance can never
+-- point at a different record after its source was replaced.
 CREATE TABLE sources (
-  id                INTEGER PRIMARY KEY,
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
   archive_id        INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
   uri               TEXT NOT NULL,
   sha256            TEXT NOT NULL,
@@ -27,13 +29,14 @@ CREATE TABLE sources (
 CREATE INDEX sources_sha256 ON sources(sha256);
 
 CREATE TABLE records (
-  id         INTEGER PRIMARY KEY,
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
   archive_id INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
   source_id  INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  ordinal    INTEGER NOT NULL,            -- position within its source (paragraph, cue, frame)
   kind       TEXT NOT NULL CHECK (kind IN ('image', 'frame', 'text', 'subtitle')),
   uri        TEXT NOT NULL,
   sha256     TEXT NOT NULL,
-  ts_ms      INTEGER NOT NULL DEFAULT 0,  -- frames and cues: start time; texts: 0
+  ts_ms      INTEGER NOT NULL DEFAULT 0,  -- frames and cues: start time; images and texts: 0
   dur_ms     INTEGER,
   width      INTEGER,
   height     INTEGER,
@@ -41,9 +44,11 @@ CREATE TABLE records (
   text       TEXT NOT NULL DEFAULT '',
   meta       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(meta)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  UNIQUE (archive_id, uri, ts_ms)
+  -- Several records of one file may share a timestamp (paragraphs of a text, cues starting
+  -- together), so identity within a file is the ordinal, not ts_ms.
+  UNIQUE (source_id, ordinal)
 );
-CREATE INDEX records_source ON records(source_id);
+CREATE INDEX records_uri_ts ON records(archive_id, uri, ts_ms);
 CREATE INDEX records_kind ON records(kind, id);
 
 CREATE TABLE thumbnails (

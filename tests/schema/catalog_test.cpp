@@ -1,15 +1,236 @@
 #include "schema/catalog.h"
 
+#include <sqlite3.h>
+
 #include <gtest/gtest.h>
 
 #include "tests/common/test_support.h"
 
 namespace palimpsest {
 namespace {
-TEST(Catalog, OpensAndMigrates) {
+
+SourceRow make_source(std::int64_t archive, const std::string& uri, const std::string& sha) {
+  SourceRow s;
+  s.archive_id = archive;
+  s.uri = uri;
+  s.sha256 = sha;
+  s.kind = SourceKind::text;
+  s.size_bytes = 10;
+  return s;
+}
+
+RecordRow text_record(const std::string& text) {
+  RecordRow r;
+  r.kind = RecordKind::text;
+  r.text = text;
+  r.title = "t";
+  return r;
+}
+
+TEST(Catalog, FreshCatalogIsMigratedToTheLatestVersionInWalMode) {
   testing::TempDir dir;
   Catalog catalog(dir / "c.db");
   EXPECT_EQ(catalog.schema_version(), Catalog::code_schema_version());
+  EXPECT_GE(Catalog::code_schema_version(), 1);
+  EXPECT_EQ(catalog.integrity_check(), "ok");
+  // WAL leaves its -wal file next to the database while open.
+  catalog.ensure_archive("a", "/");
+  EXPECT_TRUE(std::filesystem::exists(dir / "c.db-wal"));
 }
+
+TEST(Catalog, ReopeningAppliesNothingTwiceAndKeepsData) {
+  testing::TempDir dir;
+  {
+    Catalog catalog(dir / "c.db");
+    catalog.ensure_archive("films", "/x");
+  }
+  Catalog again(dir / "c.db");
+  ASSERT_TRUE(again.find_archive("films"));
+  EXPECT_EQ(again.archives().size(), 1u);
+}
+
+TEST(Catalog, RefusesACatalogNewerThanTheCode) {
+  testing::TempDir dir;
+  { Catalog catalog(dir / "c.db"); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "c.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA user_version=9999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    Catalog catalog(dir / "c.db");
+    FAIL() << "opened a catalog from the future";
+  } catch (const CatalogError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer than this build"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Catalog, RefusesAFileThatIsNotADatabase) {
+  testing::TempDir dir;
+  testing::write_file(dir / "c.db", std::string(4096, 'x'));
+  EXPECT_THROW(Catalog(dir / "c.db"), CatalogError);
+}
+
+TEST(Catalog, ForeignKeysAreEnforced) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  // A source of a missing archive must be refused.
+  EXPECT_THROW(catalog.replace_source(make_source(42, "/a.txt", "h")).commit(), CatalogError);
+  EXPECT_EQ(catalog.count_sources(), 0);
+}
+
+TEST(Catalog, SourceWriterCommitsRecordsTogether) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto archive = catalog.ensure_archive("a", "/");
+  auto writer = catalog.replace_source(make_source(archive, "/doc.txt", "h1"));
+  writer.add_record(text_record("first paragraph"), "JPEGDATA");
+  writer.add_record(text_record("second paragraph"));
+  writer.commit();
+  auto rows = catalog.records({});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].uri, "/doc.txt");
+  EXPECT_EQ(rows[0].sha256, "h1");
+  EXPECT_EQ(rows[0].ordinal, 0);
+  EXPECT_EQ(rows[1].ordinal, 1);
+  EXPECT_EQ(catalog.thumbnail(rows[0].id).value_or(""), "JPEGDATA");
+  EXPECT_FALSE(catalog.thumbnail(rows[1].id));
+}
+
+TEST(Catalog, UncommittedWriterRollsBackAndKeepsThePreviousVersion) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto archive = catalog.ensure_archive("a", "/");
+  {
+    auto writer = catalog.replace_source(make_source(archive, "/doc.txt", "v1"));
+    writer.add_record(text_record("old"));
+    writer.commit();
+  }
+  {
+    auto writer = catalog.replace_source(make_source(archive, "/doc.txt", "v2"));
+    writer.add_record(text_record("new"));
+    // destroyed without commit: as if the process failed mid-file
+  }
+  auto rows = catalog.records({});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].text, "old");
+  EXPECT_EQ(catalog.find_source(archive, "/doc.txt")->sha256, "v1");
+}
+
+TEST(Catalog, ReplacingASourceReplacesItsRecordsAndThumbnails) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto archive = catalog.ensure_archive("a", "/");
+  std::int64_t old_id;
+  {
+    auto writer = catalog.replace_source(make_source(archive, "/doc.txt", "v1"));
+    old_id = writer.add_record(text_record("old one"), "T1");
+    writer.add_record(text_record("old two"));
+    writer.commit();
+  }
+  {
+    auto writer = catalog.replace_source(make_source(archive, "/doc.txt", "v2"));
+    writer.add_record(text_record("new"));
+    writer.commit();
+  }
+  EXPECT_EQ(catalog.count_records(), 1);
+  EXPECT_FALSE(catalog.record(old_id));
+  EXPECT_FALSE(catalog.thumbnail(old_id));
+  EXPECT_EQ(catalog.count_sources(), 1);
+  EXPECT_EQ(catalog.integrity_check(), "ok");
+}
+
+TEST(Catalog, RecordFiltersAndKeysetPagination) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto a = catalog.ensure_archive("a", "/");
+  const auto b = catalog.ensure_archive("b", "/");
+  for (auto [archive, uri] : {std::pair{a, "/1.txt"}, std::pair{b, "/2.txt"}}) {
+    auto writer = catalog.replace_source(make_source(archive, uri, "h"));
+    for (int i = 0; i < 5; ++i) writer.add_record(text_record("p" + std::to_string(i)));
+    RecordRow frame;
+    frame.kind = RecordKind::frame;
+    frame.ts_ms = 1000;
+    writer.add_record(frame);
+    writer.commit();
+  }
+  RecordFilter filter;
+  filter.archive_id = b;
+  filter.kind = RecordKind::text;
+  filter.limit = 3;
+  auto page1 = catalog.records(filter);
+  ASSERT_EQ(page1.size(), 3u);
+  filter.after_id = page1.back().id;
+  auto page2 = catalog.records(filter);
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_GT(page2.front().id, page1.back().id);
+  for (const auto& r : page2) {
+    EXPECT_EQ(r.archive_id, b);
+    EXPECT_EQ(r.kind, RecordKind::text);
+  }
+  EXPECT_EQ(catalog.count_records(RecordKind::frame), 2);
+  EXPECT_EQ(catalog.count_records_by_kind().at("text"), 10);
+}
+
+TEST(Catalog, FinishRecordCompletesDurationAndMeta) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto a = catalog.ensure_archive("a", "/");
+  auto writer = catalog.replace_source(make_source(a, "/v.mp4", "h"));
+  RecordRow frame;
+  frame.kind = RecordKind::frame;
+  const auto id = writer.add_record(frame);
+  writer.finish_record(id, 2500, {{"shot", 3}});
+  writer.commit();
+  auto r = catalog.record(id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->dur_ms.value_or(0), 2500);
+  EXPECT_EQ(r->meta.at("shot"), 3);
+}
+
+TEST(Catalog, StateIsAKeyValueStore) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  EXPECT_FALSE(catalog.state("generation"));
+  catalog.set_state("generation", "1");
+  catalog.set_state("generation", "2");
+  EXPECT_EQ(catalog.state("generation").value_or(""), "2");
+}
+
+TEST(Catalog, SourceLinks) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto a = catalog.ensure_archive("a", "/");
+  auto w1 = catalog.replace_source(make_source(a, "/v.mp4", "h"));
+  const auto video = w1.source_id();
+  w1.commit();
+  auto w2 = catalog.replace_source(make_source(a, "/v.srt", "h"));
+  const auto subs = w2.source_id();
+  w2.commit();
+  catalog.set_source_link(subs, video);
+  EXPECT_EQ(catalog.source(subs)->linked_source_id.value_or(0), video);
+  // Deleting the video unlinks rather than deleting the subtitles.
+  EXPECT_TRUE(catalog.delete_source(video));
+  ASSERT_TRUE(catalog.source(subs));
+  EXPECT_FALSE(catalog.source(subs)->linked_source_id);
+}
+
+TEST(Catalog, LexicalIndexFollowsRecords) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto a = catalog.ensure_archive("a", "/");
+  {
+    auto w = catalog.replace_source(make_source(a, "/d.txt", "v1"));
+    w.add_record(text_record("a lighthouse over the harbour"));
+    w.commit();
+  }
+  {
+    auto w = catalog.replace_source(make_source(a, "/d.txt", "v2"));
+    w.add_record(text_record("a desert at noon"));
+    w.commit();
+  }
+  // FTS5 integrity: the external-content index matches the records table.
+  EXPECT_EQ(catalog.integrity_check(), "ok");
+}
+
 }  // namespace
 }  // namespace palimpsest

@@ -1,0 +1,34 @@
+#include "cli/commands/ingest_report.h"
+
+#include <cstdio>
+
+namespace palimpsest::cli {
+
+void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::string& db) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", s.seconds);
+  out << "Ingested into archive \"" << s.archive << "\" (" << db << ") in " << seconds << " s\n";
+  out << "  files:   " << s.files_seen << " seen, " << s.count(FileOutcome::added) << " added, "
+      << s.count(FileOutcome::replaced) << " replaced, " << s.count(FileOutcome::unchanged)
+      << " unchanged, " << s.count(FileOutcome::skipped) << " skipped, "
+      << s.count(FileOutcome::failed) << " failed\n";
+  out << "  records:";
+  if (s.records_added.empty()) out << " none added";
+  bool first = true;
+  for (const auto& [kind, n] : s.records_added) {
+    out << (first ? " " : ", ") << n << " " << kind;
+    first = false;
+  }
+  out << "\n";
+  if (s.frames_decoded > 1 && s.media_ms > 0) {
+    char line[128];
+    std::snprintf(line, sizeof line, "  video:   %lld frames decoded, %.1f s of footage\n",
+                  static_cast<long long>(s.frames_decoded), s.media_ms / 1000.0);
+    out << line;
+  }
+  if (s.subtitles_linked > 0) out << "  linked:  " << s.subtitles_linked << " subtitle file(s) to their video\n";
+  for (const FileReport& r : s.skipped) out << "  skipped: " << r.path.string() << " (" << r.message << ")\n";
+  for (const FileReport& r : s.failed) out << "  failed:  " << r.path.string() << ": " << r.message << "\n";
+}
+
+}  // namespace palimpsest::cli

@@ -1,0 +1,258 @@
+#include "indexer/ingest/ingester.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "indexer/content_hash.h"
+#include "indexer/ingest/file_ingesters.h"
+
+namespace palimpsest {
+namespace fs = std::filesystem;
+
+std::string_view to_string(FileOutcome outcome) {
+  switch (outcome) {
+    case FileOutcome::added: return "added";
+    case FileOutcome::replaced: return "replaced";
+    case FileOutcome::unchanged: return "unchanged";
+    case FileOutcome::skipped: return "skipped";
+    case FileOutcome::failed: break;
+  }
+  return "failed";
+}
+
+std::int64_t IngestSummary::count(FileOutcome outcome) const {
+  auto it = outcomes.find(outcome);
+  return it == outcomes.end() ? 0 : it->second;
+}
+
+nlohmann::json IngestSummary::to_json() const {
+  nlohmann::json j;
+  j["archive"] = archive;
+  j["files_seen"] = files_seen;
+  for (FileOutcome o : {FileOutcome::added, FileOutcome::replaced, FileOutcome::unchanged,
+                        FileOutcome::skipped, FileOutcome::failed})
+    j["files_" + std::string(to_string(o))] = count(o);
+  j["records_added"] = records_added;
+  auto list = [](const std::vector<FileReport>& reports) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const FileReport& r : reports) out.push_back({{"path", r.path.string()}, {"reason", r.message}});
+    return out;
+  };
+  j["skipped"] = list(skipped);
+  j["failed"] = list(failed);
+  j["warnings"] = warnings;
+  j["subtitles_linked"] = subtitles_linked;
+  j["frames_decoded"] = frames_decoded;
+  j["seconds"] = seconds;
+  return j;
+}
+
+namespace {
+
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return name.size() > 1 && name[0] == '.' && name != "..";
+}
+
+// SQLite's own files (a catalog inside the archive folder) are never archive content.
+bool is_catalog_file(const fs::path& path) {
+  const std::string name = path.filename().string();
+  for (std::string_view suffix : {".db-wal", ".db-shm", ".db-journal"})
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  return false;
+}
+
+FileReport failed_report(const fs::path& path, std::string message) {
+  FileReport r;
+  r.path = path;
+  r.outcome = FileOutcome::failed;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+std::vector<fs::path> list_input_files(const std::vector<fs::path>& inputs,
+                                       std::vector<FileReport>& missing) {
+  std::vector<fs::path> files;
+  for (const fs::path& input : inputs) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(input, ec);
+    if (ec || !fs::exists(status)) {
+      missing.push_back(failed_report(input, ec ? ec.message() : "no such file or directory"));
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      files.push_back(input);  // named explicitly: ingested (or reported) whatever it is
+      continue;
+    }
+    std::vector<fs::path> found;
+    fs::recursive_directory_iterator it(input, fs::directory_options::skip_permission_denied, ec), end;
+    if (ec) {
+      missing.push_back(failed_report(input, "cannot list folder: " + ec.message()));
+      continue;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        missing.push_back(failed_report(it->path(), "cannot list: " + ec.message()));
+        break;
+      }
+      if (is_hidden(it->path())) {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_directory() || is_catalog_file(it->path())) continue;
+      found.push_back(it->path());
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+Ingester::Ingester(Catalog& catalog, IngestOptions options)
+    : catalog_(catalog), options_(std::move(options)) {
+  if (!(options_.sample_fps > 0)) throw std::invalid_argument("--sample-fps must be positive");
+  if (options_.thumbnail_max_side < 16) throw std::invalid_argument("thumbnail size too small");
+}
+
+FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
+                                 IngestObserver* observer) {
+  FileReport report;
+  report.path = input;
+  std::error_code ec;
+  const fs::path path = fs::weakly_canonical(fs::absolute(input), ec);
+  try {
+    struct stat st{};
+    if (::stat(input.c_str(), &st) != 0) throw std::runtime_error(std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file");
+    report.bytes = st.st_size;
+    {
+      std::ifstream probe(input, std::ios::binary);
+      if (!probe) throw std::runtime_error(std::string("cannot read: ") + std::strerror(errno));
+    }
+    const KindDetection kind = detect_file_kind(input);
+    report.kind = kind.kind;
+    report.format = kind.format;
+    if (!kind.problem.empty()) throw std::runtime_error(kind.problem);
+    if (kind.kind == FileKind::unknown) {
+      report.outcome = FileOutcome::skipped;
+      report.message = "not an image, video, text or subtitle file";
+      return report;
+    }
+    if ((kind.kind == FileKind::text || kind.kind == FileKind::subtitle) &&
+        st.st_size > options_.max_text_bytes) {
+      throw std::runtime_error("text file too large (" + std::to_string(st.st_size >> 20) +
+                               " MiB; the limit is " + std::to_string(options_.max_text_bytes >> 20) +
+                               " MiB, see --max-text-mb)");
+    }
+
+    const std::string sha = sha256_file(input);
+    const std::string uri = path.string();
+    const auto existing = catalog_.find_source(archive_id, uri);
+    if (existing && existing->sha256 == sha) {
+      report.outcome = FileOutcome::unchanged;
+      return report;
+    }
+
+    SourceRow source;
+    source.archive_id = archive_id;
+    source.uri = uri;
+    source.sha256 = sha;
+    source.size_bytes = st.st_size;
+    source.kind = kind.kind == FileKind::image   ? SourceKind::image
+                  : kind.kind == FileKind::video ? SourceKind::video
+                  : kind.kind == FileKind::text  ? SourceKind::text
+                                                 : SourceKind::subtitle;
+    Catalog::SourceWriter writer = catalog_.replace_source(source);
+    switch (kind.kind) {
+      case FileKind::image: ingest_detail::ingest_image(writer, input, options_, report); break;
+      case FileKind::video: ingest_detail::ingest_video(writer, input, options_, report, observer); break;
+      case FileKind::text: ingest_detail::ingest_text(writer, input, options_, report); break;
+      case FileKind::subtitle: ingest_detail::ingest_subtitles(writer, input, options_, report); break;
+      case FileKind::unknown: break;
+    }
+    writer.commit();
+    report.outcome = existing ? FileOutcome::replaced : FileOutcome::added;
+  } catch (const std::exception& e) {
+    report.outcome = FileOutcome::failed;
+    report.message = e.what();
+    report.records.clear();
+  }
+  return report;
+}
+
+std::int64_t Ingester::link_subtitles(std::int64_t archive_id) {
+  std::map<std::pair<fs::path, std::string>, std::int64_t> videos;  // (folder, stem) -> source
+  std::vector<SourceRow> subtitles;
+  for (SourceRow& s : catalog_.sources(archive_id)) {
+    const fs::path p(s.uri);
+    if (s.kind == SourceKind::video) videos[{p.parent_path(), p.stem().string()}] = s.id;
+    if (s.kind == SourceKind::subtitle) subtitles.push_back(std::move(s));
+  }
+  std::int64_t linked = 0;
+  for (const SourceRow& s : subtitles) {
+    const fs::path p(s.uri);
+    // "film.en.srt" belongs to "film.mp4" as well as "film.srt" does.
+    std::string stem = p.stem().string();
+    auto it = videos.find({p.parent_path(), stem});
+    if (it == videos.end() && fs::path(stem).has_extension())
+      it = videos.find({p.parent_path(), fs::path(stem).stem().string()});
+    std::optional<std::int64_t> target;
+    if (it != videos.end()) target = it->second;
+    if (target != s.linked_source_id) {
+      catalog_.set_source_link(s.id, target);
+      if (target) ++linked;
+    }
+  }
+  return linked;
+}
+
+IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver* observer) {
+  const auto started = std::chrono::steady_clock::now();
+  IngestSummary summary;
+  summary.archive = options_.archive;
+  std::vector<FileReport> missing;
+  const std::vector<fs::path> files = list_input_files(inputs, missing);
+  const std::string root = inputs.empty() ? std::string() : fs::absolute(inputs.front()).lexically_normal().string();
+  const std::int64_t archive_id = catalog_.ensure_archive(options_.archive, root);
+
+  std::uint64_t total_bytes = 0;
+  for (const fs::path& f : files) {
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    if (!ec) total_bytes += size;
+  }
+  if (observer) observer->on_start(files.size(), total_bytes);
+  auto account = [&](FileReport&& report) {
+    ++summary.files_seen;
+    ++summary.outcomes[report.outcome];
+    for (const auto& [kind, n] : report.records) summary.records_added[kind] += n;
+    for (const std::string& w : report.warnings) summary.warnings.push_back(report.path.string() + ": " + w);
+    summary.frames_decoded += report.frames_decoded;
+    summary.media_ms += report.media_ms;
+    if (observer) observer->on_file_done(report);
+    if (report.outcome == FileOutcome::failed) summary.failed.push_back(std::move(report));
+    else if (report.outcome == FileOutcome::skipped) summary.skipped.push_back(std::move(report));
+  };
+  for (FileReport& m : missing) account(std::move(m));
+  std::error_code ec;
+  const fs::path catalog_file = fs::weakly_canonical(catalog_.path(), ec);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    // The catalog may live inside the folder being ingested; it is never archive content.
+    if (fs::weakly_canonical(files[i], ec) == catalog_file) continue;
+    if (observer) observer->on_file_start(files[i], i);
+    account(ingest_file(archive_id, files[i], observer));
+  }
+  summary.subtitles_linked = link_subtitles(archive_id);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace palimpsest
