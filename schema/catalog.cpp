@@ -1,6 +1,10 @@
 #include "schema/catalog.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "schema/embedded_file.h"
@@ -256,6 +260,20 @@ bool Catalog::delete_source(std::int64_t source_id) {
   return sqlite3_changes(impl_->db) > 0;
 }
 
+namespace {
+// Fault injection for crash tests, in the spirit of SQLite's: with PALIMPSEST_CRASH_AT_RECORD=N
+// in the environment the process kills itself (SIGKILL, as `kill -9` would) just before writing
+// its N-th record, in the middle of an open transaction.
+void crash_point_before_record() {
+  static const long long crash_at = [] {
+    const char* v = std::getenv("PALIMPSEST_CRASH_AT_RECORD");
+    return v ? std::atoll(v) : 0LL;
+  }();
+  static long long written = 0;
+  if (crash_at > 0 && ++written >= crash_at) ::kill(::getpid(), SIGKILL);
+}
+}  // namespace
+
 Catalog::SourceWriter Catalog::replace_source(SourceRow source) {
   return SourceWriter(this, std::move(source));
 }
@@ -305,6 +323,7 @@ Catalog::SourceWriter::~SourceWriter() {
 
 std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thumbnail_jpeg) {
   if (!open_) throw CatalogError("add_record on a finished source writer");
+  crash_point_before_record();
   Statement& s = catalog_->statement(
       "INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256, ts_ms, dur_ms, width, "
       "height, title, text, meta) VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");

@@ -15,8 +15,9 @@ int run(int argc, char** argv) {
   GlobalOptions globals;
   const char* env_db = std::getenv("PALIMPSEST_DB");
   globals.db = env_db && *env_db ? env_db : "palimpsest.db";
-  app.add_option("--db", globals.db, "Catalog database (default $PALIMPSEST_DB or ./palimpsest.db)")
-      ->capture_default_str();
+  auto* db_option =
+      app.add_option("--db", globals.db, "Catalog database (default $PALIMPSEST_DB or ./palimpsest.db)")
+          ->capture_default_str();
   bool version = false;
   app.add_flag("--version", version, "Print the version and the native libraries in use");
 
@@ -31,6 +32,7 @@ int run(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  globals.db_explicit = db_option->count() > 0 || (env_db && *env_db);
   if (version) {
     std::cout << "palimpsest " << PALIMPSEST_VERSION << " (catalog schema "
               << Catalog::code_schema_version() << ")\n"

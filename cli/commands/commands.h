@@ -10,7 +10,8 @@
 namespace palimpsest::cli {
 
 struct GlobalOptions {
-  std::string db;  // --db, else $PALIMPSEST_DB, else ./palimpsest.db
+  std::string db;            // --db, else $PALIMPSEST_DB, else ./palimpsest.db
+  bool db_explicit = false;  // set by --db or $PALIMPSEST_DB rather than defaulted
 };
 
 struct Dispatch {

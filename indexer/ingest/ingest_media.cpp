@@ -29,7 +29,6 @@ void ingest_image(Catalog::SourceWriter& writer, const std::filesystem::path& pa
   writer.add_record(std::move(record), jpeg);
   writer.set_media_info(std::nullopt, info.width, info.height);
   report.records["image"] = 1;
-  report.frames_decoded = 1;
 }
 
 namespace {

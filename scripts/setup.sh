@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Palimpsest builds and runs with. Idempotent and non-interactive:
+# when everything is already installed it changes nothing and does not touch the network.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libtorch-dev               # CLIP in libtorch (CPU)
+  libfaiss-dev               # vector store
+  libsqlite3-dev             # catalog (with FTS5)
+  libsentencepiece-dev       # sentencepiece tokenizers (loaded as an isolated plugin)
+  libprotobuf-dev            # linked first, see cmake/Dependencies.cmake
+  libcpp-httplib-dev         # HTTP API
+  nlohmann-json3-dev
+  libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev   # decoding, H.264 encoding
+  zlib1g-dev                 # gzip'd CLIP BPE merges
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
