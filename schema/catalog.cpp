@@ -172,6 +172,11 @@ int Catalog::schema_version() {
 const std::filesystem::path& Catalog::path() const { return impl_->path; }
 
 Statement& Catalog::statement(std::string_view sql) {
+  // A statement left on a row keeps its read transaction (and so an old snapshot of the file)
+  // open. Methods read what they need before asking for the next statement, so every other
+  // statement can be reset here: a long-lived Catalog then always sees other processes' commits.
+  for (auto& [text, other] : impl_->statements)
+    if (other->busy()) other->reset();
   auto it = impl_->statements.find(std::string(sql));
   if (it == impl_->statements.end()) {
     it = impl_->statements

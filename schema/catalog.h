@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,6 +69,14 @@ struct RecordRow {
   std::string text;
   nlohmann::json meta = nlohmann::json::object();
   std::string created_at;
+};
+
+// An embedding model known to the catalog; vectors are stored per (record, model).
+struct ModelRow {
+  std::int64_t id = 0;
+  std::string name;
+  int dim = 0;
+  std::string weights_sha256;
 };
 
 struct RecordFilter {
@@ -144,6 +153,28 @@ class Catalog {
   std::int64_t count_records(std::optional<RecordKind> kind = std::nullopt);
   std::map<std::string, std::int64_t> count_records_by_kind();
   std::int64_t count_sources();
+
+  // Embedding models and vectors. The embeddings table is the source of truth; vector indexes
+  // are caches rebuilt from it.
+  std::int64_t ensure_model(std::string_view name, int dim, std::string_view weights_sha256);
+  std::optional<ModelRow> model(std::int64_t id);
+  std::optional<ModelRow> find_model(std::string_view name, std::string_view weights_sha256);
+  std::vector<ModelRow> models();
+  // Inserts or replaces; `vector` must have the model's dimension.
+  void put_embedding(std::int64_t record_id, std::int64_t model_id, const std::vector<float>& vector);
+  std::optional<std::vector<float>> embedding(std::int64_t record_id, std::int64_t model_id);
+  std::int64_t count_embeddings(std::int64_t model_id);
+  // Streams every vector of a model in record-id order (bounded memory), starting after
+  // `after_record_id`; stop early by returning false from `visit`.
+  void for_each_embedding(std::int64_t model_id,
+                          const std::function<bool(std::int64_t record_id, const float* vector, int dim)>& visit,
+                          std::int64_t after_record_id = 0);
+  // Records (of the given kinds; all when empty) that have no vector for the model yet, in id order.
+  std::vector<RecordRow> records_without_embedding(std::int64_t model_id,
+                                                   const std::vector<RecordKind>& kinds, int limit,
+                                                   std::int64_t after_id = 0);
+  // Runs `work` in one transaction (commit on return, rollback on exception).
+  void transaction(const std::function<void()>& work);
 
   // Small key/value state that moves with catalog transactions.
   std::optional<std::string> state(std::string_view key);

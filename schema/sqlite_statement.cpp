@@ -24,6 +24,8 @@ Statement& Statement::reset() {
   return *this;
 }
 
+bool Statement::busy() const { return sqlite3_stmt_busy(stmt_) != 0; }
+
 Statement& Statement::bind(int index, std::int64_t value) {
   check_sqlite(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
   return *this;

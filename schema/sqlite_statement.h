@@ -29,6 +29,8 @@ class Statement {
 
   // Resets the statement and clears its bindings so it can be reused.
   Statement& reset();
+  // True between a step() that returned a row and the next reset (an open read).
+  bool busy() const;
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);

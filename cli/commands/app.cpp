@@ -7,9 +7,23 @@
 #include "indexer/runtime_info.h"
 #include "schema/catalog.h"
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 namespace palimpsest::cli {
 
+namespace {
+// libav logs to stderr on its own; the CLI reports every problem once, as one line naming the
+// file, so libav is kept quiet unless $PALIMPSEST_AV_LOG asks for its messages.
+void quiet_libav() {
+  const char* level = std::getenv("PALIMPSEST_AV_LOG");
+  av_log_set_level(level && *level ? std::atoi(level) : AV_LOG_FATAL);
+}
+}  // namespace
+
 int run(int argc, char** argv) {
+  quiet_libav();
   CLI::App app{"Palimpsest: archive indexing and retrieval-guided film synthesis"};
   app.require_subcommand(0, 1);
   GlobalOptions globals;
@@ -25,6 +39,7 @@ int run(int argc, char** argv) {
   register_ingest(app, globals, dispatch);
   register_records(app, globals, dispatch);
   register_demo(app, globals, dispatch);
+  register_embed(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

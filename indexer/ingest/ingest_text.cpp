@@ -43,7 +43,7 @@ void ingest_subtitles(Catalog::SourceWriter& writer, const std::filesystem::path
     // only the malformed cue.
     if (problem.message.find("UTF-8") != std::string::npos)
       throw std::runtime_error(where + ": " + problem.message);
-    report.warnings.push_back(where + ": " + problem.message + " (cue skipped)");
+    report.warnings.push_back(where + ": " + problem.message);
   }
   if (parsed.cues.empty()) {
     if (!parsed.problems.empty())

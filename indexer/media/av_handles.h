@@ -27,7 +27,8 @@ inline std::string av_error_string(int code) {
   return buffer;
 }
 
-// Throws std::runtime_error("<what>: <libav message>") when `code` is negative; returns it otherwise.
+// Throws std::runtime_error("<what>: <libav message>") when `code` is negative; returns it
+// otherwise.
 inline int av_check(int code, const std::string& what) {
   if (code < 0) throw std::runtime_error(what + ": " + av_error_string(code));
   return code;

@@ -93,10 +93,9 @@ std::string encode_jpeg(const RgbImage& image, int quality) {
   // full-range destination instead, which is the same memory layout but avoids swscale's warning
   // about the deprecated "j" formats.
   AvFramePtr yuv = make_image_frame(AV_PIX_FMT_YUV420P, image.width, image.height);
-  SwsContextPtr sws(sws_getContext(image.width, image.height, AV_PIX_FMT_RGB24, image.width,
-                                   image.height, AV_PIX_FMT_YUV420P,
-                                   SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr,
-                                   nullptr, nullptr));
+  SwsContextPtr sws(sws_getContext(
+      image.width, image.height, AV_PIX_FMT_RGB24, image.width, image.height, AV_PIX_FMT_YUV420P,
+      SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
   if (!sws) throw std::runtime_error("encode_jpeg: cannot create colour converter");
   const int* bt601 = sws_getCoefficients(SWS_CS_ITU601);  // JFIF uses BT.601 coefficients
   sws_setColorspaceDetails(sws.get(), bt601, /*srcRange=*/1, bt601, /*dstRange=*/1, 0, 1 << 16,

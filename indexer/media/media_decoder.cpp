@@ -5,10 +5,6 @@
 
 #include "indexer/media/av_handles.h"
 
-extern "C" {
-#include <libavutil/imgutils.h>
-#include <libavutil/log.h>
-}
 
 namespace palimpsest {
 namespace {
@@ -82,7 +78,6 @@ struct MediaDecoder::Impl {
 };
 
 MediaDecoder::MediaDecoder(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
-  av_log_set_level(AV_LOG_FATAL);  // errors are reported by us, once, with the file name
   Impl& d = *impl_;
   d.path = path.string();
   AVFormatContext* raw = nullptr;

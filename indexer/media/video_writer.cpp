@@ -41,8 +41,9 @@ const AVCodec* choose_encoder(const std::string& requested, std::string& warning
   if (!fallback) {
     throw std::runtime_error("neither libx264 nor the mpeg4 encoder is available in this FFmpeg");
   }
-  warning = "libx264 is not available in this FFmpeg build; wrote MPEG-4 Part 2 video instead "
-            "(larger files, and browsers may not play it)";
+  warning =
+      "libx264 is not available in this FFmpeg build; wrote MPEG-4 Part 2 video instead "
+      "(larger files, and browsers may not play it)";
   return fallback;
 }
 
@@ -172,10 +173,9 @@ VideoWriter::VideoWriter(std::filesystem::path path, int width, int height, doub
   av_check(avformat_write_header(s.format.get(), muxer_options.address()),
            "cannot write MP4 header to " + s.partial.string());
 
-  s.converter.reset(sws_getContext(width, height, AV_PIX_FMT_RGB24, width, height,
-                                   AV_PIX_FMT_YUV420P,
-                                   SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr,
-                                   nullptr, nullptr));
+  s.converter.reset(sws_getContext(
+      width, height, AV_PIX_FMT_RGB24, width, height, AV_PIX_FMT_YUV420P,
+      SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
   if (!s.converter) throw std::runtime_error("cannot create RGB to YUV converter");
   const int* bt709 = sws_getCoefficients(SWS_CS_ITU709);
   sws_setColorspaceDetails(s.converter.get(), bt709, /*srcRange=*/1, bt709, /*dstRange=*/0, 0,

@@ -15,7 +15,7 @@
 namespace palimpsest {
 
 struct VideoWriterOptions {
-  int crf = 20;                      // libx264 constant rate factor: 0 lossless .. 51 worst
+  int crf = 20;                     // libx264 constant rate factor: 0 lossless .. 51 worst
   std::string preset = "veryfast";  // libx264 speed/size preset
   // Seconds between keyframes. The viewer scrubs frame by frame and every seek decodes from the
   // previous keyframe, so this stays short rather than x264's default of 250 frames.
@@ -46,10 +46,10 @@ class VideoWriter {
   // and renames it to its final path. Calling it twice is an error (std::logic_error).
   void finish();
 
-  const std::filesystem::path& path() const;          // the final path
-  std::filesystem::path partial_path() const;         // where it is written until finish()
-  const std::string& codec_name() const;              // "libx264" or the fallback's name
-  const std::string& warning() const;                 // non-empty when a fallback was taken
+  const std::filesystem::path& path() const;   // the final path
+  std::filesystem::path partial_path() const;  // where it is written until finish()
+  const std::string& codec_name() const;       // "libx264" or the fallback's name
+  const std::string& warning() const;          // non-empty when a fallback was taken
   std::int64_t frames_written() const;
   bool finished() const;
 

@@ -26,7 +26,10 @@ class WebVttBlockParser final : public BlockParser {
         phase_ = Phase::header;
         if (is_signature(line.text)) return;
         if (line.valid) sink_.problem(line.number, 1, "missing WEBVTT header");
-        phase_ = Phase::body;  // read on: the cues may still be fine
+        // Read on, since the cues may still be fine: this line opens the header unless it is
+        // already a timing line.
+        if (!contains_arrow(line.text)) return;
+        phase_ = Phase::body;
         break;
       case Phase::header:
         if (line.text.empty()) {

@@ -53,10 +53,9 @@ RgbImage decode_image(const std::string& bytes, AVCodecID codec_id) {
   AVPixelFormat format = static_cast<AVPixelFormat>(frame->format);
   const bool full_range = format == AV_PIX_FMT_YUVJ420P || frame->color_range == AVCOL_RANGE_JPEG;
   if (format == AV_PIX_FMT_YUVJ420P) format = AV_PIX_FMT_YUV420P;
-  SwsContextPtr sws(sws_getContext(frame->width, frame->height, format, frame->width,
-                                   frame->height, AV_PIX_FMT_RGB24,
-                                   SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
-                                   nullptr, nullptr));
+  SwsContextPtr sws(sws_getContext(
+      frame->width, frame->height, format, frame->width, frame->height, AV_PIX_FMT_RGB24,
+      SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
   const int* bt601 = sws_getCoefficients(SWS_CS_ITU601);
   sws_setColorspaceDetails(sws.get(), bt601, full_range ? 1 : 0, bt601, 1, 0, 1 << 16, 1 << 16);
   std::uint8_t* out[4] = {image.pixels.data(), nullptr, nullptr, nullptr};

@@ -5,13 +5,14 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "indexer/media/av_handles.h"
 #include "tests/common/test_support.h"
+#include "tests/indexer/video_probe.h"
 
 namespace palimpsest {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ProbedVideo;
 
 // A frame that changes with its index, so the encoder has real motion to code.
 RgbImage moving_frame(int width, int height, int index) {
@@ -34,55 +35,7 @@ void write_video(const fs::path& path, int width, int height, double fps, int fr
   writer.finish();
 }
 
-struct ProbedVideo {
-  std::string codec;
-  AVPixelFormat pix_fmt = AV_PIX_FMT_NONE;
-  int width = 0;
-  int height = 0;
-  AVRational r_frame_rate{0, 1};
-  AVRational avg_frame_rate{0, 1};
-  double duration_s = 0;
-  int decoded_frames = 0;
-};
-
-// Opens the file the way any reader would (libavformat + libavcodec) and decodes every frame.
-ProbedVideo probe(const fs::path& path) {
-  AvInputFormatContextPtr format = open_input_file(path.string());
-  const int index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  av_check(index, "no video stream");
-  const AVStream* stream = format->streams[index];
-  ProbedVideo result;
-  result.codec = avcodec_get_name(stream->codecpar->codec_id);
-  result.pix_fmt = static_cast<AVPixelFormat>(stream->codecpar->format);
-  result.width = stream->codecpar->width;
-  result.height = stream->codecpar->height;
-  result.r_frame_rate = stream->r_frame_rate;
-  result.avg_frame_rate = stream->avg_frame_rate;
-  result.duration_s = stream->duration * av_q2d(stream->time_base);
-
-  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
-  AvCodecContextPtr decoder = make_codec_context(codec);
-  av_check(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "parameters");
-  av_check(avcodec_open2(decoder.get(), codec, nullptr), "open decoder");
-  AvPacketPtr packet = make_av_packet();
-  AvFramePtr frame = make_av_frame();
-  auto receive_all = [&] {
-    while (avcodec_receive_frame(decoder.get(), frame.get()) >= 0) {
-      ++result.decoded_frames;
-      av_frame_unref(frame.get());
-    }
-  };
-  while (av_read_frame(format.get(), packet.get()) >= 0) {
-    if (packet->stream_index == index) {
-      av_check(avcodec_send_packet(decoder.get(), packet.get()), "decode");
-      receive_all();
-    }
-    av_packet_unref(packet.get());
-  }
-  avcodec_send_packet(decoder.get(), nullptr);
-  receive_all();
-  return result;
-}
+ProbedVideo probe(const fs::path& path) { return testing::probe_video(path); }
 
 TEST(VideoWriter, WritesH264Mp4WithExactFrameCount) {
   testing::TempDir dir;

@@ -234,3 +234,67 @@ TEST(Catalog, LexicalIndexFollowsRecords) {
 
 }  // namespace
 }  // namespace palimpsest
+
+namespace palimpsest {
+namespace {
+
+TEST(Catalog, ALongLivedConnectionSeesOtherConnectionsCommits) {
+  testing::TempDir dir;
+  Catalog reader(dir / "c.db");
+  const auto a = reader.ensure_archive("a", "/");
+  EXPECT_FALSE(reader.find_source(a, "/x.txt"));
+  ASSERT_TRUE(reader.find_archive("a"));  // leaves a statement on its row
+  {
+    Catalog writer(dir / "c.db");
+    SourceRow s;
+    s.archive_id = a;
+    s.uri = "/x.txt";
+    s.sha256 = "h";
+    auto w = writer.replace_source(s);
+    w.commit();
+  }
+  EXPECT_TRUE(reader.find_source(a, "/x.txt"));
+}
+
+TEST(Catalog, EmbeddingsRoundTripAndStream) {
+  testing::TempDir dir;
+  Catalog catalog(dir / "c.db");
+  const auto a = catalog.ensure_archive("a", "/");
+  SourceRow s;
+  s.archive_id = a;
+  s.uri = "/t.txt";
+  s.sha256 = "h";
+  auto w = catalog.replace_source(s);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    RecordRow r;
+    r.kind = i % 2 ? RecordKind::text : RecordKind::image;
+    ids.push_back(w.add_record(r));
+  }
+  w.commit();
+  const auto m = catalog.ensure_model("tiny", 3, "abc");
+  EXPECT_EQ(catalog.ensure_model("tiny", 3, "abc"), m);
+  EXPECT_THROW(catalog.ensure_model("tiny", 4, "abc"), CatalogError);
+  catalog.put_embedding(ids[0], m, {1, 2, 3});
+  catalog.put_embedding(ids[2], m, {4, 5, 6});
+  catalog.put_embedding(ids[2], m, {7, 8, 9});  // replaces
+  EXPECT_EQ(catalog.embedding(ids[2], m).value(), (std::vector<float>{7, 8, 9}));
+  EXPECT_EQ(catalog.count_embeddings(m), 2);
+  std::vector<std::int64_t> seen;
+  catalog.for_each_embedding(m, [&](std::int64_t id, const float* v, int dim) {
+    EXPECT_EQ(dim, 3);
+    seen.push_back(id);
+    return v[0] > 0;
+  });
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{ids[0], ids[2]}));
+  auto missing = catalog.records_without_embedding(m, {RecordKind::image}, 10);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].id, ids[4]);
+  EXPECT_EQ(catalog.records_without_embedding(m, {}, 10).size(), 3u);
+  // Replacing the source deletes its vectors with its records.
+  catalog.replace_source(s).commit();
+  EXPECT_EQ(catalog.count_embeddings(m), 0);
+}
+
+}  // namespace
+}  // namespace palimpsest
