@@ -135,6 +135,10 @@ KindDetection detect_file_kind(const std::filesystem::path& path, std::string_vi
       d.format = "utf-8 text";
       return d;
     }
+    if (ext == ".srt" || ext == ".vtt") {
+      d.problem = "extension " + ext + " promises subtitles, but no cue timing was found";
+      return d;
+    }
   } else if (is_text_extension(ext) || ext == ".srt" || ext == ".vtt") {
     auto bad = find_invalid_utf8(head, true);
     d.problem = bad ? "invalid UTF-8 at byte " + std::to_string(*bad) : "binary content (NUL bytes)";

@@ -71,6 +71,20 @@ struct RecordRow {
   std::string created_at;
 };
 
+// A lexical (FTS5 BM25) match: higher score is better (the negated bm25() of SQLite).
+struct LexicalHit {
+  std::int64_t record_id = 0;
+  double score = 0;
+};
+
+// Restrictions shared by lexical and dense search.
+struct SearchFilter {
+  std::optional<std::int64_t> archive_id;
+  std::optional<RecordKind> kind;
+  std::optional<std::int64_t> from_ms;  // records overlapping [from_ms, to_ms]
+  std::optional<std::int64_t> to_ms;
+};
+
 // An embedding model known to the catalog; vectors are stored per (record, model).
 struct ModelRow {
   std::int64_t id = 0;
@@ -153,6 +167,12 @@ class Catalog {
   std::int64_t count_records(std::optional<RecordKind> kind = std::nullopt);
   std::map<std::string, std::int64_t> count_records_by_kind();
   std::int64_t count_sources();
+
+  // Full-text search over titles, texts and metadata, best first. The query is plain words
+  // (FTS5 syntax in it is treated as text); records matching any word are found, BM25 ranks them.
+  std::vector<LexicalHit> lexical_search(std::string_view query, const SearchFilter& filter, int limit);
+  // Whether a record passes a filter (used to filter dense candidates).
+  bool record_matches(const RecordRow& record, const SearchFilter& filter) const;
 
   // Embedding models and vectors. The embeddings table is the source of truth; vector indexes
   // are caches rebuilt from it.

@@ -42,6 +42,7 @@ TEST(FileKind, AJpgThatIsNotAnImageIsAProblem) {
   EXPECT_EQ(d.kind, FileKind::unknown);
   EXPECT_NE(d.problem.find("promises an image"), std::string::npos) << d.problem;
   EXPECT_NE(detect_file_kind("movie.mp4", std::string(100, 'z')).problem, "");
+  EXPECT_NE(detect_file_kind("film.srt", "   \n\n").problem.find("promises subtitles"), std::string::npos);
 }
 
 TEST(FileKind, EmptyAndBinaryTextFilesAreProblems) {

@@ -298,3 +298,76 @@ TEST(Catalog, EmbeddingsRoundTripAndStream) {
 
 }  // namespace
 }  // namespace palimpsest
+
+namespace palimpsest {
+namespace {
+
+class LexicalSearch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive_ = catalog_.ensure_archive("a", "/");
+    other_ = catalog_.ensure_archive("b", "/");
+    SourceRow s;
+    s.archive_id = archive_;
+    s.uri = "/notes.txt";
+    s.sha256 = "h";
+    auto w = catalog_.replace_source(s);
+    lighthouse_ = add(w, RecordKind::text, "The lighthouse turns over the harbour at night.");
+    harbour_ = add(w, RecordKind::text, "Boats in the harbour.");
+    desert_ = add(w, RecordKind::text, "A desert at noon, no water anywhere.");
+    cue_ = add(w, RecordKind::subtitle, "Night falls on the harbour.", 5000, 2000);
+    w.commit();
+    s.archive_id = other_;
+    auto w2 = catalog_.replace_source(s);
+    add(w2, RecordKind::text, "Another harbour in another archive.");
+    w2.commit();
+  }
+  std::int64_t add(Catalog::SourceWriter& w, RecordKind kind, const std::string& text,
+                   std::int64_t ts = 0, std::optional<std::int64_t> dur = std::nullopt) {
+    RecordRow r;
+    r.kind = kind;
+    r.text = text;
+    r.ts_ms = ts;
+    r.dur_ms = dur;
+    return w.add_record(r);
+  }
+  testing::TempDir dir_;
+  Catalog catalog_{dir_ / "c.db"};
+  std::int64_t archive_ = 0, other_ = 0, lighthouse_ = 0, harbour_ = 0, desert_ = 0, cue_ = 0;
+};
+
+TEST_F(LexicalSearch, RanksRecordsMatchingMoreWordsFirst) {
+  auto hits = catalog_.lexical_search("harbour night lighthouse", {}, 10);
+  ASSERT_GE(hits.size(), 3u);
+  EXPECT_EQ(hits[0].record_id, lighthouse_);
+  for (std::size_t i = 1; i < hits.size(); ++i) EXPECT_GE(hits[i - 1].score, hits[i].score);
+  for (const auto& h : hits) EXPECT_NE(h.record_id, desert_);
+}
+
+TEST_F(LexicalSearch, FiltersByArchiveKindAndTime) {
+  SearchFilter f;
+  f.archive_id = other_;
+  EXPECT_EQ(catalog_.lexical_search("harbour", f, 10).size(), 1u);
+  f = {};
+  f.kind = RecordKind::subtitle;
+  auto cues = catalog_.lexical_search("harbour", f, 10);
+  ASSERT_EQ(cues.size(), 1u);
+  EXPECT_EQ(cues[0].record_id, cue_);
+  f.from_ms = 6500;  // overlaps the cue [5000, 7000]
+  EXPECT_EQ(catalog_.lexical_search("harbour", f, 10).size(), 1u);
+  f.from_ms = 7500;
+  EXPECT_TRUE(catalog_.lexical_search("harbour", f, 10).empty());
+}
+
+TEST_F(LexicalSearch, QuerySyntaxInUserTextIsJustText) {
+  // FTS5 operators, column filters and unbalanced quotes must neither throw nor change meaning.
+  for (const char* q : {"\"harbour", "text:harbour", "harbour AND", "NEAR(harbour", "*", "-harbour", "((("}) {
+    EXPECT_NO_THROW(catalog_.lexical_search(q, {}, 10)) << q;
+  }
+  EXPECT_FALSE(catalog_.lexical_search("text:harbour", {}, 10).empty());
+  EXPECT_TRUE(catalog_.lexical_search("", {}, 10).empty());
+  EXPECT_TRUE(catalog_.lexical_search("   ...  ", {}, 10).empty());
+}
+
+}  // namespace
+}  // namespace palimpsest

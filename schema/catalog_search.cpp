@@ -1,0 +1,62 @@
+// Catalog: lexical search (FTS5) and search filters (see catalog.h).
+#include <cctype>
+
+#include "schema/catalog.h"
+
+namespace palimpsest {
+namespace {
+
+// Turns free text into an FTS5 query: every word becomes a quoted string (so operators, column
+// filters and stray quotes in user input are plain text), joined with OR; BM25 then rewards
+// records matching more and rarer words.
+std::string fts_query(std::string_view text) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += " OR ";
+    out += '"';
+    for (char c : word) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out += '"';
+    word.clear();
+  };
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    // unicode61 splits on ASCII punctuation and spaces; non-ASCII bytes stay inside words.
+    if (u >= 0x80 || std::isalnum(u)) word += c;
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+std::vector<LexicalHit> Catalog::lexical_search(std::string_view query, const SearchFilter& filter,
+                                                int limit) {
+  std::vector<LexicalHit> out;
+  const std::string match = fts_query(query);
+  if (match.empty() || limit <= 0) return out;
+  Statement& s = statement(
+      "SELECT r.id, -bm25(records_fts) AS score FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+      "WHERE records_fts MATCH ?1"
+      " AND (?2 IS NULL OR r.archive_id = ?2)"
+      " AND (?3 IS NULL OR r.kind = ?3)"
+      " AND (?4 IS NULL OR r.ts_ms + coalesce(r.dur_ms, 0) >= ?4)"
+      " AND (?5 IS NULL OR r.ts_ms <= ?5)"
+      " ORDER BY bm25(records_fts) LIMIT ?6");
+  s.bind(1, match).bind(2, filter.archive_id).bind(4, filter.from_ms).bind(5, filter.to_ms);
+  if (filter.kind) s.bind(3, to_string(*filter.kind));
+  s.bind(6, static_cast<std::int64_t>(limit));
+  while (s.step()) out.push_back({s.int64(0), s.real(1)});
+  return out;
+}
+
+bool Catalog::record_matches(const RecordRow& r, const SearchFilter& filter) const {
+  if (filter.archive_id && r.archive_id != *filter.archive_id) return false;
+  if (filter.kind && r.kind != *filter.kind) return false;
+  if (filter.from_ms && r.ts_ms + r.dur_ms.value_or(0) < *filter.from_ms) return false;
+  if (filter.to_ms && r.ts_ms > *filter.to_ms) return false;
+  return true;
+}
+
+}  // namespace palimpsest
