@@ -3,6 +3,8 @@
 // libav's free functions take a pointer-to-pointer and null it; the deleters adapt them to
 // std::unique_ptr. Shared by the image codec, the video writer and the decoders.
 
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -95,6 +97,24 @@ inline AvInputFormatContextPtr open_input_file(const std::string& path) {
   AvInputFormatContextPtr context(raw);
   av_check(avformat_find_stream_info(context.get(), nullptr), "cannot read streams of " + path);
   return context;
+}
+
+// Runs sws_scale into a tightly packed destination (RgbImage pixels, a gray plane). swscale's
+// SIMD paths may write past the end of a row, so it scales into a padded frame first and copies
+// the rows out: never hand sws_scale an unpadded buffer.
+inline void sws_scale_packed(SwsContext* scaler, const std::uint8_t* const source[],
+                             const int source_stride[], int source_height,
+                             AVPixelFormat destination_format, int width, int height,
+                             int bytes_per_pixel, std::uint8_t* destination) {
+  AvFramePtr padded = make_av_frame();
+  padded->format = destination_format;
+  padded->width = width;
+  padded->height = height;
+  av_check(av_frame_get_buffer(padded.get(), 64), "av_frame_get_buffer");
+  sws_scale(scaler, source, source_stride, 0, source_height, padded->data, padded->linesize);
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * bytes_per_pixel;
+  for (int y = 0; y < height; ++y)
+    std::memcpy(destination + y * row_bytes, padded->data[0] + static_cast<std::size_t>(y) * padded->linesize[0], row_bytes);
 }
 
 // An AVDictionary of options that is freed on scope exit (libav leaves unused entries in it).

@@ -124,6 +124,38 @@ std::string encode_png(const RgbImage& image) {
   return encode_single_frame(AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24, *rgb, nullptr);
 }
 
+RgbImage decode_image_bytes(std::string_view bytes) {
+  AVCodecID codec_id;
+  if (bytes.size() > 3 && bytes.substr(0, 3) == "\xFF\xD8\xFF") {
+    codec_id = AV_CODEC_ID_MJPEG;
+  } else if (bytes.size() > 8 && bytes.substr(0, 8) == "\x89PNG\r\n\x1A\n") {
+    codec_id = AV_CODEC_ID_PNG;
+  } else {
+    throw std::runtime_error("decode_image_bytes: neither JPEG nor PNG data");
+  }
+  const AVCodec* codec = avcodec_find_decoder(codec_id);
+  if (!codec) throw std::runtime_error(std::string("no decoder for ") + avcodec_get_name(codec_id));
+  AvCodecContextPtr context = make_codec_context(codec);
+  av_check(avcodec_open2(context.get(), codec, nullptr), std::string("cannot open decoder ") + codec->name);
+  // Decoders may read past the end of their input: give them padded, owned bytes.
+  AvPacketPtr packet = make_av_packet();
+  av_check(av_new_packet(packet.get(), static_cast<int>(bytes.size())), "av_new_packet");
+  std::memcpy(packet->data, bytes.data(), bytes.size());
+  av_check(avcodec_send_packet(context.get(), packet.get()), std::string("decoding ") + codec->name);
+  av_check(avcodec_send_packet(context.get(), nullptr), "flushing decoder");
+  AvFramePtr frame = make_av_frame();
+  av_check(avcodec_receive_frame(context.get(), frame.get()), std::string("decoding ") + codec->name);
+  SwsContextPtr scaler(sws_getContext(frame->width, frame->height,
+                                      static_cast<AVPixelFormat>(frame->format), frame->width,
+                                      frame->height, AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr,
+                                      nullptr, nullptr));
+  if (!scaler) throw std::runtime_error("decode_image_bytes: unsupported pixel format");
+  RgbImage out(frame->width, frame->height);
+  sws_scale_packed(scaler.get(), frame->data, frame->linesize, frame->height, AV_PIX_FMT_RGB24,
+                   out.width, out.height, 3, out.pixels.data());
+  return out;
+}
+
 RgbImage resize_image(const RgbImage& image, int width, int height) {
   require_image(image, "resize_image");
   if (width <= 0 || height <= 0) {
@@ -149,9 +181,8 @@ RgbImage resize_image(const RgbImage& image, int width, int height) {
     for (size_t i = 0; i < source_pixels; ++i) source_plane[i] = image.pixels[i * 3 + channel];
     const std::uint8_t* source_data[4] = {source_plane.data(), nullptr, nullptr, nullptr};
     const int source_stride[4] = {image.width, 0, 0, 0};
-    std::uint8_t* target_data[4] = {target_plane.data(), nullptr, nullptr, nullptr};
-    const int target_stride[4] = {width, 0, 0, 0};
-    sws_scale(sws.get(), source_data, source_stride, 0, image.height, target_data, target_stride);
+    sws_scale_packed(sws.get(), source_data, source_stride, image.height, AV_PIX_FMT_GRAY8, width,
+                     height, 1, target_plane.data());
     for (size_t i = 0; i < target_pixels; ++i) result.pixels[i * 3 + channel] = target_plane[i];
   }
   return result;

@@ -3,6 +3,7 @@
 // project needs no second image library.
 
 #include <string>
+#include <string_view>
 
 #include "indexer/media/rgb_image.h"
 
@@ -15,6 +16,10 @@ std::string encode_jpeg(const RgbImage& image, int quality = 85);
 
 // Lossless PNG bytes (RGB, 8 bits per channel). Throws std::runtime_error on failure.
 std::string encode_png(const RgbImage& image);
+
+// Decodes JPEG or PNG bytes held in memory (thumbnails from the catalog) to RGB.
+// Throws std::runtime_error naming the problem for anything else or corrupt data.
+RgbImage decode_image_bytes(std::string_view bytes);
 
 // `image` scaled to exactly width x height: area averaging when shrinking (no aliasing),
 // bicubic when enlarging. Each channel is scaled on its own so that colours are not sent through

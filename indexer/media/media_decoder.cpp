@@ -168,9 +168,8 @@ RgbImage MediaDecoder::frame_rgb(int width, int height) {
                                     nullptr, nullptr));
   if (!scaler) throw MediaError("cannot convert pixel format " + std::to_string(f->format));
   RgbImage out(width, height);
-  std::uint8_t* dst[4] = {out.pixels.data(), nullptr, nullptr, nullptr};
-  int dst_stride[4] = {3 * width, 0, 0, 0};
-  sws_scale(scaler.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+  sws_scale_packed(scaler.get(), f->data, f->linesize, f->height, AV_PIX_FMT_RGB24, width, height, 3,
+                   out.pixels.data());
   return out;
 }
 

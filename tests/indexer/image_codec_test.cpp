@@ -187,4 +187,22 @@ TEST(ImageCodec, EmptyImageIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ImageCodec, DecodesItsOwnJpegAndPngFromMemory) {
+  RgbImage img(40, 30);
+  for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>(i * 7 % 251);
+  RgbImage png = decode_image_bytes(encode_png(img));
+  EXPECT_EQ(png.width, 40);
+  EXPECT_EQ(png.height, 30);
+  EXPECT_EQ(png.pixels, img.pixels);
+  RgbImage jpeg = decode_image_bytes(encode_jpeg(img, 95));
+  EXPECT_EQ(jpeg.width, 40);
+  EXPECT_EQ(jpeg.height, 30);
+  EXPECT_THROW(decode_image_bytes("not an image"), std::runtime_error);
+  EXPECT_THROW(decode_image_bytes(encode_jpeg(img).substr(0, 20)), std::runtime_error);
+}
+
+}  // namespace
 }  // namespace palimpsest
