@@ -17,6 +17,7 @@ find_package(Torch REQUIRED)
 set(CMAKE_CXX_FLAGS "${_palimpsest_saved_cxx_flags}")
 
 find_package(nlohmann_json REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 
