@@ -5,7 +5,10 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/ingest_report.h"
+#include "indexer/clip/clip_encoder.h"
+#include "indexer/clip/model_location.h"
 #include "indexer/demo/demo_archive.h"
+#include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
 
 namespace palimpsest::cli {
@@ -47,6 +50,12 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       Ingester ingester(catalog, ingest_options);
       const IngestSummary summary = ingester.run({archive_dir});
       print_ingest_summary(std::cout, summary, db);
+      if (auto model = default_model_dir()) {
+        auto encoder = ClipEncoder::load(*model);
+        print_embedding_report(std::cout, embed_missing_records(catalog, *encoder));
+      } else {
+        std::cout << "  (no embedding model found: records were not embedded)\n";
+      }
 
       const std::string prefix = "palimpsest --db " + db;
       std::cout << "\nWhere to look:\n"

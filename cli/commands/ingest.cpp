@@ -6,6 +6,9 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/ingest_report.h"
 #include "cli/commands/progress.h"
+#include "indexer/clip/clip_encoder.h"
+#include "indexer/clip/model_location.h"
+#include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
 
 namespace palimpsest::cli {
@@ -80,6 +83,22 @@ class IngestProgress : public IngestObserver {
   std::chrono::steady_clock::time_point started_{};
 };
 
+// Embeds what the catalog lacks, with a progress line on a terminal.
+EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool show_progress) {
+  ProgressLine line(show_progress);
+  const auto started = std::chrono::steady_clock::now();
+  EmbeddingPassOptions options;
+  options.progress = [&](std::int64_t done, std::int64_t total) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char rate[64];
+    std::snprintf(rate, sizeof rate, " %.0f records/s", elapsed > 0 ? done / elapsed : 0.0);
+    line.update(progress_bar(total ? static_cast<double>(done) / total : 1) + " embedding " +
+                std::to_string(done) + "/" + std::to_string(total) + rate);
+  };
+  return embed_missing_records(catalog, encoder, options);
+}
+
 }  // namespace
 
 void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
@@ -88,6 +107,9 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
     std::vector<std::string> paths;
     IngestOptions options;
     std::int64_t max_text_mb = 64;
+    std::string model;     // empty: the default model when present
+    std::string device = "cpu";
+    bool no_embed = false;
     bool json = false;
     bool quiet = false;
   };
@@ -104,22 +126,46 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
   cmd->add_option("--max-text-mb", args->max_text_mb, "Refuse text/subtitle files larger than this")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--model", args->model,
+                  "CLIP model folder for embeddings (default: the embedded palimpsest-tiny)");
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_flag("--no-embed", args->no_embed, "Only catalog the files; embed later");
   cmd->add_flag("--json", args->json, "Print a JSON summary on stdout");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
       args->options.max_text_bytes = args->max_text_mb << 20;
+      // The model is loaded first so that a bad --model fails before any work is done.
+      std::unique_ptr<ClipEncoder> encoder;
+      std::string embed_note;
+      if (!args->no_embed) {
+        if (!args->model.empty()) {
+          encoder = ClipEncoder::load(args->model, args->device);
+        } else if (auto dir = default_model_dir()) {
+          encoder = ClipEncoder::load(*dir, args->device);
+        } else {
+          embed_note = "no embedding model found (data/models/palimpsest-tiny or $PALIMPSEST_MODEL); "
+                       "records were not embedded: pass --model DIR";
+        }
+      }
       Catalog catalog(globals.db);
       Ingester ingester(catalog, args->options);
       const bool tty = ProgressLine::stderr_is_terminal();
       IngestProgress progress(tty && !args->quiet, !tty && !args->quiet && !args->json);
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
       const IngestSummary summary = ingester.run(paths, &progress);
+      std::optional<EmbeddingReport> embedded;
+      if (encoder) embedded = embed_records(catalog, *encoder, tty && !args->quiet);
       if (args->json) {
-        std::cout << summary.to_json().dump(2) << "\n";
+        nlohmann::json j = summary.to_json();
+        if (embedded) j["embeddings"] = embedding_report_json(*embedded);
+        if (!embed_note.empty()) j["embeddings"] = {{"skipped", embed_note}};
+        std::cout << j.dump(2) << "\n";
       } else {
         print_ingest_summary(std::cout, summary, globals.db);
+        if (embedded) print_embedding_report(std::cout, *embedded);
       }
+      if (!embed_note.empty()) std::cerr << "palimpsest: note: " << embed_note << "\n";
       const std::int64_t failed = summary.count(FileOutcome::failed);
       if (failed > 0) {
         std::cerr << "palimpsest: " << failed << (failed == 1 ? " file" : " files")

@@ -31,4 +31,22 @@ void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::
   for (const FileReport& r : s.failed) out << "  failed:  " << r.path.string() << ": " << r.message << "\n";
 }
 
+void print_embedding_report(std::ostream& out, const EmbeddingReport& r) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", r.seconds);
+  out << "  embedded: " << r.embedded << " records with " << r.model << " in " << seconds << " s";
+  bool first = true;
+  for (const auto& [kind, n] : r.by_kind) {
+    out << (first ? " (" : ", ") << n << " " << kind;
+    first = false;
+  }
+  out << (first ? "" : ")") << "\n";
+  for (const std::string& f : r.failures) out << "  not embedded: " << f << "\n";
+}
+
+nlohmann::json embedding_report_json(const EmbeddingReport& r) {
+  return {{"model", r.model}, {"model_id", r.model_id}, {"embedded", r.embedded},
+          {"by_kind", r.by_kind}, {"failures", r.failures}, {"seconds", r.seconds}};
+}
+
 }  // namespace palimpsest::cli

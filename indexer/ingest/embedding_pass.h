@@ -1,0 +1,39 @@
+#pragma once
+// Embeds every record that has no vector for a model yet: images and frames by their pixels
+// (the catalog's thumbnail), texts and subtitles by their text. Vectors go to the catalog's
+// embeddings table, the source of truth from which vector indexes are built. Resumable: an
+// interrupted pass leaves whole batches committed, and the next pass continues from there.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "schema/catalog.h"
+
+namespace palimpsest {
+
+class ClipEncoder;
+
+struct EmbeddingReport {
+  std::int64_t model_id = 0;
+  std::string model;
+  std::int64_t embedded = 0;
+  std::map<std::string, std::int64_t> by_kind;
+  std::vector<std::string> failures;  // "record N: reason"
+  double seconds = 0;
+};
+
+struct EmbeddingPassOptions {
+  int batch_size = 64;
+  // Called after each batch with (records embedded so far, records that needed it at the start).
+  std::function<void(std::int64_t done, std::int64_t total)> progress;
+};
+
+// Registers the encoder's model in the catalog (by name and weights hash) and embeds what is
+// missing. Records that cannot be embedded (e.g. no thumbnail) are reported and skipped.
+EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
+                                      const EmbeddingPassOptions& options = {});
+
+}  // namespace palimpsest
