@@ -4,22 +4,12 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/record_json.h"
 #include "indexer/timecode.h"
 #include "schema/catalog.h"
 
 namespace palimpsest::cli {
 namespace {
-
-nlohmann::json record_json(const RecordRow& r) {
-  nlohmann::json j = {{"id", r.id},         {"archive_id", r.archive_id}, {"source_id", r.source_id},
-                      {"kind", to_string(r.kind)}, {"uri", r.uri},        {"ts_ms", r.ts_ms},
-                      {"title", r.title},   {"text", r.text},             {"meta", r.meta},
-                      {"sha256", r.sha256}, {"created_at", r.created_at}};
-  j["dur_ms"] = r.dur_ms ? nlohmann::json(*r.dur_ms) : nlohmann::json();
-  j["width"] = r.width ? nlohmann::json(*r.width) : nlohmann::json();
-  j["height"] = r.height ? nlohmann::json(*r.height) : nlohmann::json();
-  return j;
-}
 
 std::string excerpt(const std::string& text, std::size_t max_bytes) {
   std::string out;

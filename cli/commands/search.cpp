@@ -1,0 +1,159 @@
+// palimpsest search "text" : hybrid (dense + lexical) search over the catalog.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands/app.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/record_json.h"
+#include "indexer/clip/clip_encoder.h"
+#include "indexer/clip/model_location.h"
+#include "indexer/media/media_decoder.h"
+#include "indexer/timecode.h"
+#include "retrieval/searcher.h"
+
+namespace palimpsest::cli {
+namespace {
+
+std::string one_line(const std::string& text, std::size_t max_bytes) {
+  std::string out;
+  for (char c : text) out += (c == '\n' || c == '\t') ? ' ' : c;
+  if (out.size() <= max_bytes) return out;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut) + "…";
+}
+
+std::string score_text(const std::optional<double>& score, const std::optional<int>& rank) {
+  if (!score) return "      -     ";
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%6.3f (#%d)", *score, rank.value_or(0));
+  return buffer;
+}
+
+}  // namespace
+
+void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
+  struct Args {
+    std::string text;
+    std::string image;
+    int k = 10;
+    std::string kind;
+    std::string archive;
+    std::string mode = "hybrid";
+    std::string model;
+    std::optional<std::int64_t> from_ms, to_ms;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("search", "Find records by text or image (dense + lexical, fused)");
+  cmd->add_option("text", args->text, "What to look for");
+  cmd->add_option("--image", args->image, "Query by an image file (alone or with text)");
+  cmd->add_option("-k", args->k, "Number of results")->capture_default_str();
+  cmd->add_option("--kind", args->kind, "image, frame, text or subtitle");
+  cmd->add_option("--archive", args->archive, "Only this archive");
+  cmd->add_option("--from-ms", args->from_ms, "Only records overlapping this time or later");
+  cmd->add_option("--to-ms", args->to_ms, "Only records starting at or before this time");
+  cmd->add_option("--mode", args->mode, "hybrid, dense or lexical")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hybrid", "dense", "lexical"}));
+  cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
+  cmd->add_flag("--json", args->json, "JSON output");
+  cmd->callback([&globals, &dispatch, args] {
+    dispatch.action = [&globals, args]() -> int {
+      SearchRequest request;
+      request.text = args->text;
+      request.k = args->k;
+      request.mode = args->mode == "dense" ? SearchMode::dense
+                     : args->mode == "lexical" ? SearchMode::lexical
+                                               : SearchMode::hybrid;
+      request.filter.from_ms = args->from_ms;
+      request.filter.to_ms = args->to_ms;
+      if (!args->kind.empty()) {
+        request.filter.kind = parse_record_kind(args->kind);
+        if (!request.filter.kind) {
+          std::cerr << "palimpsest: unknown kind '" << args->kind << "' (image, frame, text, subtitle)\n";
+          return kExitUsage;
+        }
+      }
+      if (!args->image.empty()) {
+        try {
+          request.image = decode_image_file(args->image);
+        } catch (const std::exception& e) {
+          std::cerr << "palimpsest: " << args->image << ": " << e.what() << "\n";
+          return kExitFailure;
+        }
+      }
+      Catalog catalog(globals.db);
+      if (!args->archive.empty()) {
+        auto archive = catalog.find_archive(args->archive);
+        if (!archive) {
+          std::cerr << "palimpsest: no archive named '" << args->archive << "'\n";
+          return kExitFailure;
+        }
+        request.filter.archive_id = archive->id;
+      }
+      // Dense search needs the model the catalog's vectors were made with.
+      std::unique_ptr<ClipEncoder> encoder;
+      std::unique_ptr<DenseIndex> index;
+      std::string note;
+      if (request.mode != SearchMode::lexical) {
+        std::optional<std::filesystem::path> dir =
+            args->model.empty() ? default_model_dir() : std::optional<std::filesystem::path>(args->model);
+        if (dir) {
+          encoder = ClipEncoder::load(*dir);
+          auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256);
+          if (model && catalog.count_embeddings(model->id) > 0) {
+            index = open_dense_index(catalog, model->id);
+          } else {
+            note = "no records are embedded with " + encoder->info().name + " yet: lexical results only";
+          }
+        } else {
+          note = "no embedding model found: lexical results only";
+        }
+        if (!index && request.mode == SearchMode::dense) {
+          std::cerr << "palimpsest: " << note << "\n";
+          return kExitFailure;
+        }
+      }
+      Searcher searcher(catalog, index ? encoder.get() : nullptr, index.get());
+      std::vector<SearchResult> results;
+      try {
+        results = searcher.search(request);
+      } catch (const SearchError& e) {
+        std::cerr << "palimpsest search: " << e.what() << "\n";
+        return kExitUsage;
+      }
+      if (!note.empty()) std::cerr << "palimpsest: note: " << note << "\n";
+      if (args->json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const SearchResult& r : results) {
+          nlohmann::json hit = record_json(r.record);
+          hit["rank"] = r.rank;
+          hit["fused_score"] = r.scores.fused_score;
+          hit["dense_score"] = r.scores.dense_score ? nlohmann::json(*r.scores.dense_score) : nlohmann::json();
+          hit["dense_rank"] = r.scores.dense_rank ? nlohmann::json(*r.scores.dense_rank) : nlohmann::json();
+          hit["lexical_score"] = r.scores.lexical_score ? nlohmann::json(*r.scores.lexical_score) : nlohmann::json();
+          hit["lexical_rank"] = r.scores.lexical_rank ? nlohmann::json(*r.scores.lexical_rank) : nlohmann::json();
+          out.push_back(std::move(hit));
+        }
+        std::cout << out.dump(2) << "\n";
+        return kExitOk;
+      }
+      if (results.empty()) std::cout << "no results\n";
+      for (const SearchResult& r : results) {
+        std::string where = std::filesystem::path(r.record.uri).filename().string();
+        if (r.record.kind == RecordKind::frame || r.record.kind == RecordKind::subtitle)
+          where += " @ " + format_timestamp(r.record.ts_ms);
+        std::printf("%3d  #%-6lld %-8s %-30s dense %s  lexical %s  fused %.4f\n", r.rank,
+                    static_cast<long long>(r.record.id), std::string(to_string(r.record.kind)).c_str(),
+                    one_line(where, 30).c_str(), score_text(r.scores.dense_score, r.scores.dense_rank).c_str(),
+                    score_text(r.scores.lexical_score, r.scores.lexical_rank).c_str(), r.scores.fused_score);
+        const std::string& text = r.record.text.empty() ? r.record.title : r.record.text;
+        std::printf("     %s\n", one_line(text, 100).c_str());
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace palimpsest::cli

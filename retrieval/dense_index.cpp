@@ -1,0 +1,44 @@
+#include "retrieval/dense_index.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace palimpsest {
+
+ExactDenseIndex::ExactDenseIndex(Catalog& catalog, std::int64_t model_id) {
+  catalog.for_each_embedding(model_id, [&](std::int64_t id, const float* v, int dim) {
+    dim_ = dim;
+    ids_.push_back(id);
+    vectors_.insert(vectors_.end(), v, v + dim);
+    return true;
+  });
+  if (auto model = catalog.model(model_id)) dim_ = model->dim;
+}
+
+std::vector<ScoredId> ExactDenseIndex::search(const std::vector<float>& query, int k,
+                                              const std::function<bool(std::int64_t)>& accept) {
+  if (static_cast<int>(query.size()) != dim_)
+    throw std::invalid_argument("query has dimension " + std::to_string(query.size()) +
+                                ", the index " + std::to_string(dim_));
+  std::vector<ScoredId> scored;
+  scored.reserve(ids_.size());
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    if (accept && !accept(ids_[i])) continue;
+    const float* v = vectors_.data() + i * dim_;
+    double dot = 0;
+    for (int d = 0; d < dim_; ++d) dot += static_cast<double>(v[d]) * query[d];
+    scored.push_back({ids_[i], dot});
+  }
+  const std::size_t n = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(std::max(k, 0)));
+  std::partial_sort(scored.begin(), scored.begin() + n, scored.end(), [](const ScoredId& a, const ScoredId& b) {
+    return a.score != b.score ? a.score > b.score : a.record_id < b.record_id;
+  });
+  scored.resize(n);
+  return scored;
+}
+
+std::unique_ptr<DenseIndex> open_dense_index(Catalog& catalog, std::int64_t model_id) {
+  return std::make_unique<ExactDenseIndex>(catalog, model_id);
+}
+
+}  // namespace palimpsest
