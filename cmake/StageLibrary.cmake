@@ -21,5 +21,8 @@ function(palimpsest_embed_files symbol out_cpp)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_file})
   endforeach()
   string(APPEND _body "  };\n  return files;\n}\n}  // namespace palimpsest\n")
-  file(CONFIGURE OUTPUT ${out_cpp} CONTENT "${_body}" @ONLY)
+  # Written verbatim (no @VAR@ substitution: CSS has @media), and copied over the output only when
+  # it changed, so that re-configuring does not force a rebuild.
+  file(WRITE ${out_cpp}.tmp "${_body}")
+  configure_file(${out_cpp}.tmp ${out_cpp} COPYONLY)
 endfunction()

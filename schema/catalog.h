@@ -85,6 +85,15 @@ struct SearchFilter {
   std::optional<std::int64_t> to_ms;
 };
 
+// One frame of a film that used a record (reverse provenance).
+struct RecordUse {
+  std::int64_t film_id = 0;
+  std::string film_title;
+  std::int64_t frame = 0;
+  std::string role;
+  double weight = 0;
+};
+
 // An embedding model known to the catalog; vectors are stored per (record, model).
 struct ModelRow {
   std::int64_t id = 0;
@@ -173,6 +182,9 @@ class Catalog {
   std::vector<LexicalHit> lexical_search(std::string_view query, const SearchFilter& filter, int limit);
   // Whether a record passes a filter (used to filter dense candidates).
   bool record_matches(const RecordRow& record, const SearchFilter& filter) const;
+
+  // Films and frames that a record influenced, strongest first per film (reverse provenance).
+  std::vector<RecordUse> record_uses(std::int64_t record_id, int limit);
 
   // Embedding models and vectors. The embeddings table is the source of truth; vector indexes
   // are caches rebuilt from it.

@@ -59,4 +59,15 @@ bool Catalog::record_matches(const RecordRow& r, const SearchFilter& filter) con
   return true;
 }
 
+std::vector<RecordUse> Catalog::record_uses(std::int64_t record_id, int limit) {
+  Statement& s = statement(
+      "SELECT p.film_id, f.title, p.frame, p.role, p.weight FROM provenance p "
+      "JOIN films f ON f.id = p.film_id WHERE p.record_id = ?1 "
+      "ORDER BY p.film_id, p.weight DESC, p.frame LIMIT ?2");
+  s.bind(1, record_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RecordUse> out;
+  while (s.step()) out.push_back({s.int64(0), s.text(1), s.int64(2), s.text(3), s.real(4)});
+  return out;
+}
+
 }  // namespace palimpsest

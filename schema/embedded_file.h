@@ -15,4 +15,7 @@ struct EmbeddedFile {
 // Numbered SQL migrations (NNNN_*.sql), in order.
 const std::vector<EmbeddedFile>& embedded_migrations();
 
+// The browser viewer's static files (server/web/*).
+const std::vector<EmbeddedFile>& embedded_web_files();
+
 }  // namespace palimpsest
