@@ -250,3 +250,26 @@ TEST(HttpServerOptions, NonLoopbackBindWithoutATokenIsRefused) {
 
 }  // namespace
 }  // namespace palimpsest
+
+#include "server/documented_routes.h"
+
+namespace palimpsest {
+namespace {
+
+// Every documented route is really served: called with a real id, none answers "no such endpoint".
+TEST_F(ApiTest, EveryDocumentedRouteIsServed) {
+  for (const auto& route : server::documented_routes()) {
+    std::string path = route.path;
+    const auto at = path.find("{id}");
+    if (at != std::string::npos) path.replace(at, 4, std::to_string(image_id_));
+    if (path == "/api/v1/search") path += "?q=lighthouse";
+    httplib::Result res = route.method == "post" ? client_->Post(path.c_str(), png_, "image/png")
+                                                 : client_->Get(path.c_str());
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->body.find("no such endpoint"), std::string::npos) << route.method << " " << path;
+    EXPECT_LT(res->status, 500) << route.method << " " << path;
+  }
+}
+
+}  // namespace
+}  // namespace palimpsest
