@@ -186,6 +186,8 @@ Statement& Catalog::statement(std::string_view sql) {
   return it->second->reset();
 }
 
+std::int64_t Catalog::last_insert_id() { return sqlite3_last_insert_rowid(impl_->db); }
+
 void Catalog::exec(std::string_view sql) {
   std::string owned(sql);
   char* error = nullptr;

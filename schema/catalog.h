@@ -85,6 +85,18 @@ struct SearchFilter {
   std::optional<std::int64_t> to_ms;
 };
 
+struct FilmRow {
+  std::int64_t id = 0;
+  std::string title;
+  std::string manuscript;        // path of the manuscript it was planned from
+  nlohmann::json timeline;       // the Timeline document (null until planned)
+  nlohmann::json params = nlohmann::json::object();
+  std::string status;            // planned, rendering, done, failed
+  double progress = 0;
+  std::string video_path;
+  std::string created_at;
+};
+
 // One frame of a film that used a record (reverse provenance).
 struct RecordUse {
   std::int64_t film_id = 0;
@@ -183,6 +195,11 @@ class Catalog {
   // Whether a record passes a filter (used to filter dense candidates).
   bool record_matches(const RecordRow& record, const SearchFilter& filter) const;
 
+  // Films.
+  std::int64_t create_film(std::string_view title, std::string_view manuscript,
+                           const nlohmann::json& timeline, const nlohmann::json& params);
+  std::optional<FilmRow> film(std::int64_t id);
+
   // Films and frames that a record influenced, strongest first per film (reverse provenance).
   std::vector<RecordUse> record_uses(std::int64_t record_id, int limit);
 
@@ -219,6 +236,7 @@ class Catalog {
   struct Impl;
   Statement& statement(std::string_view sql);
   void exec(std::string_view sql);
+  std::int64_t last_insert_id();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   register_records(app, globals, dispatch);
   register_search(app, globals, dispatch);
   register_serve(app, globals, dispatch);
+  register_plan(app, globals, dispatch);
   register_demo(app, globals, dispatch);
   register_embed(app, globals, dispatch);
 

@@ -22,6 +22,7 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
 void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_embed(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 

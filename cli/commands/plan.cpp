@@ -1,0 +1,132 @@
+// palimpsest plan MANUSCRIPT : manuscript -> timeline (shots, keyframes, guidance), saved as a
+// planned film.   palimpsest export FILM --otio out.otio : the film's timeline for editors.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands/app.h"
+#include "cli/commands/commands.h"
+#include "indexer/clip/clip_encoder.h"
+#include "indexer/clip/model_location.h"
+#include "retrieval/archive_candidate_source.h"
+#include "retrieval/manuscript.h"
+#include "retrieval/otio_export.h"
+#include "retrieval/planner.h"
+
+namespace palimpsest::cli {
+
+void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
+  struct Args {
+    std::string manuscript;
+    std::string model;
+    std::vector<std::string> schedules;
+    double fps = 12;
+    std::string size = "320x192";
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("plan", "Plan a manuscript into a timeline without rendering");
+  cmd->add_option("manuscript", args->manuscript, "Fountain, SRT/WebVTT or plain text")->required();
+  cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
+  cmd->add_option("--fps", args->fps, "Frames per second")->capture_default_str()->check(CLI::Range(1.0, 120.0));
+  cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
+  cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
+  cmd->add_flag("--json", args->json, "Print the timeline JSON");
+  cmd->callback([&globals, &dispatch, args] {
+    dispatch.action = [&globals, args]() -> int {
+      TimelineOptions options;
+      options.fps = args->fps;
+      if (std::sscanf(args->size.c_str(), "%dx%d", &options.width, &options.height) != 2 ||
+          options.width < 16 || options.height < 16 || options.width % 2 || options.height % 2) {
+        std::cerr << "palimpsest plan: --size must be WIDTHxHEIGHT, even, at least 16x16\n";
+        return kExitUsage;
+      }
+      for (const std::string& s : args->schedules) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos) {
+          std::cerr << "palimpsest plan: --schedule needs name=\"schedule\", got " << s << "\n";
+          return kExitUsage;
+        }
+        set_parameter(options.parameters, s.substr(0, eq), s.substr(eq + 1));
+      }
+      Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
+
+      Catalog catalog(globals.db);
+      std::unique_ptr<ClipEncoder> encoder;
+      std::unique_ptr<DenseIndex> index;
+      std::int64_t model_id = 0;
+      auto dir = args->model.empty() ? default_model_dir() : std::optional<std::filesystem::path>(args->model);
+      if (dir) {
+        encoder = ClipEncoder::load(*dir);
+        if (auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256)) {
+          model_id = model->id;
+          if (catalog.count_embeddings(model_id) > 0) index = open_dense_index(catalog, model_id);
+        }
+      }
+      if (!index) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
+      ArchiveCandidateSource source(catalog, index ? encoder.get() : nullptr, index.get(), model_id);
+      const auto started = std::chrono::steady_clock::now();
+      Planner(source).plan(timeline);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+      const nlohmann::json doc = timeline.to_json(/*include_evaluated=*/true);
+      const std::int64_t film = catalog.create_film(timeline.title, std::filesystem::absolute(args->manuscript).string(),
+                                                    doc, {{"fps", options.fps}, {"width", options.width}, {"height", options.height}});
+      if (args->json) {
+        std::cout << doc.dump(2) << "\n";
+        return kExitOk;
+      }
+      std::printf("film %lld planned: \"%s\", %zu shots, %lld frames at %g fps (%dx%d), planning %.0f ms\n",
+                  static_cast<long long>(film), timeline.title.c_str(), timeline.shots.size(),
+                  static_cast<long long>(timeline.frame_count), timeline.fps, timeline.width, timeline.height,
+                  seconds * 1000);
+      for (const auto& w : timeline.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
+      for (const auto& shot : timeline.shots) {
+        std::string keys;
+        for (const auto& k : shot.keyframes) keys += (keys.empty() ? "#" : ", #") + std::to_string(k.record_id);
+        std::printf("  shot %-3d frames %5lld-%-5lld keyframes %-18s %s\n", shot.index,
+                    static_cast<long long>(shot.start_frame), static_cast<long long>(shot.end_frame),
+                    keys.empty() ? "-" : keys.c_str(), shot.text.substr(0, 60).c_str());
+      }
+      std::printf("export it: palimpsest export %lld --otio film.otio\n", static_cast<long long>(film));
+      return kExitOk;
+    };
+  });
+
+  auto film_id = std::make_shared<std::int64_t>(0);
+  auto otio_path = std::make_shared<std::string>();
+  auto* exp = app.add_subcommand("export", "Export a film's timeline (OpenTimelineIO)");
+  exp->add_option("film", *film_id, "Film id")->required();
+  exp->add_option("--otio", *otio_path, "Output .otio file")->required();
+  exp->callback([&globals, &dispatch, film_id, otio_path] {
+    dispatch.action = [&globals, film_id, otio_path]() -> int {
+      Catalog catalog(globals.db);
+      auto film = catalog.film(*film_id);
+      if (!film) {
+        std::cerr << "palimpsest: no film " << *film_id << "\n";
+        return kExitFailure;
+      }
+      if (film->timeline.is_null() || film->timeline.is_discarded()) {
+        std::cerr << "palimpsest: film " << *film_id << " has no timeline\n";
+        return kExitFailure;
+      }
+      const Timeline timeline = Timeline::from_json(film->timeline);
+      const nlohmann::json otio = to_otio(timeline, [&](std::int64_t id) { return catalog.record(id); });
+      const std::string tmp = *otio_path + ".partial";
+      {
+        std::ofstream out(tmp, std::ios::binary);
+        out << otio.dump(2) << "\n";
+        if (!out) {
+          std::cerr << "palimpsest: cannot write " << *otio_path << "\n";
+          return kExitFailure;
+        }
+      }
+      std::filesystem::rename(tmp, *otio_path);
+      std::cout << "wrote " << *otio_path << " (" << timeline.shots.size() << " clips)\n";
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace palimpsest::cli

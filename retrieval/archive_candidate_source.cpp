@@ -1,0 +1,65 @@
+#include "retrieval/archive_candidate_source.h"
+
+#include <algorithm>
+
+#include "indexer/clip/clip_encoder.h"
+
+namespace palimpsest {
+
+ArchiveCandidateSource::ArchiveCandidateSource(Catalog& catalog, ClipEncoder* encoder,
+                                               DenseIndex* index, std::int64_t model_id)
+    : catalog_(catalog),
+      encoder_(encoder),
+      index_(index),
+      model_id_(model_id),
+      searcher_(catalog, encoder, index) {}
+
+Candidate ArchiveCandidateSource::to_candidate(const RecordRow& r, const std::vector<float>* query) {
+  Candidate c;
+  c.record_id = r.id;
+  c.kind = r.kind;
+  c.source_id = r.source_id;
+  c.ts_ms = r.ts_ms;
+  if (encoder_ && model_id_ > 0) {
+    if (auto v = catalog_.embedding(r.id, model_id_)) c.embedding = std::move(*v);
+  }
+  if (query && c.embedding.size() == query->size()) {
+    double dot = 0;
+    for (std::size_t i = 0; i < query->size(); ++i) dot += static_cast<double>(c.embedding[i]) * (*query)[i];
+    c.similarity = dot;
+  }
+  return c;
+}
+
+std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& query_text, int k) {
+  SearchRequest request;
+  request.text = query_text;
+  request.k = std::clamp(k, 1, kMaxSearchK);
+  std::vector<Candidate> out;
+  if (query_text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+  std::vector<float> query;
+  if (encoder_ && index_) query = searcher_.query_vector(request);
+  const std::vector<SearchResult> results = searcher_.search(request);
+  double best_lexical = 0;
+  for (const SearchResult& r : results) best_lexical = std::max(best_lexical, r.scores.lexical_score.value_or(0));
+  for (const SearchResult& r : results) {
+    out.push_back(to_candidate(r.record, query.empty() ? nullptr : &query));
+    // Without vectors there is no cosine; BM25 relative to the best match stands in for it, so
+    // that guidance weights still follow relevance.
+    if (query.empty() && best_lexical > 0) out.back().similarity = r.scores.lexical_score.value_or(0) / best_lexical;
+  }
+  return out;
+}
+
+std::optional<Candidate> ArchiveCandidateSource::record(std::int64_t id) {
+  auto r = catalog_.record(id);
+  if (!r) return std::nullopt;
+  return to_candidate(*r, nullptr);
+}
+
+std::vector<float> ArchiveCandidateSource::embed_text(const std::string& text) {
+  if (!encoder_) return {};
+  return encoder_->encode_texts({text}).at(0);
+}
+
+}  // namespace palimpsest

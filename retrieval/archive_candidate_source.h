@@ -1,0 +1,31 @@
+#pragma once
+// The planner's view of the archive: hybrid search over the catalog, with each candidate's
+// cosine similarity and stored embedding, so that planning sees exactly what search sees.
+
+#include <memory>
+
+#include "retrieval/planner.h"
+#include "retrieval/searcher.h"
+
+namespace palimpsest {
+
+class ArchiveCandidateSource : public CandidateSource {
+ public:
+  // encoder/index may be null: candidates are then lexical only, their similarity the BM25 score
+  // relative to the best match (in [0, 1]).
+  ArchiveCandidateSource(Catalog& catalog, ClipEncoder* encoder, DenseIndex* index,
+                         std::int64_t model_id);
+  std::vector<Candidate> candidates(const std::string& query_text, int k) override;
+  std::optional<Candidate> record(std::int64_t id) override;
+  std::vector<float> embed_text(const std::string& text) override;
+
+ private:
+  Candidate to_candidate(const RecordRow& record, const std::vector<float>* query);
+  Catalog& catalog_;
+  ClipEncoder* encoder_;
+  DenseIndex* index_;
+  std::int64_t model_id_;
+  Searcher searcher_;
+};
+
+}  // namespace palimpsest
