@@ -5,6 +5,9 @@
 #include <torch/version.h>
 #include <faiss/Index.h>
 
+#include <link.h>
+
+#include <filesystem>
 #include <thread>
 
 extern "C" {
@@ -18,7 +21,31 @@ std::string av_version(unsigned v) {
   return std::to_string(v >> 16) + "." + std::to_string((v >> 8) & 0xff) + "." +
          std::to_string(v & 0xff);
 }
+
+int find_blas(struct dl_phdr_info* info, size_t, void* data) {
+  const std::string name = info->dlpi_name ? info->dlpi_name : "";
+  if (name.find("libblas.so") == std::string::npos && name.find("libopenblas") == std::string::npos)
+    return 0;
+  std::error_code ec;
+  const auto real = std::filesystem::canonical(name, ec);
+  *static_cast<std::string*>(data) = ec ? name : real.string();
+  return 1;
+}
 }  // namespace
+
+std::string blas_library() {
+  // The BLAS is loaded as a dependency of libtorch and libfaiss; its resolved path names the
+  // Debian alternative (/usr/lib/<arch>/openblas-pthread/libblas.so.3, .../blas/libblas.so.3).
+  std::string path;
+  dl_iterate_phdr(find_blas, &path);
+  if (path.find("openblas-pthread") != std::string::npos) return "openblas-pthread";
+  if (path.find("openblas-openmp") != std::string::npos) return "openblas-openmp";
+  if (path.find("openblas") != std::string::npos) return "openblas";
+  if (path.find("/blas/") != std::string::npos) return "reference";
+  return path.empty() ? "unknown" : std::filesystem::path(path).filename().string();
+}
+
+bool blas_is_reference() { return blas_library() == "reference"; }
 
 void configure_torch_threads() {
   static const bool configured = [] {
@@ -35,7 +62,7 @@ std::string runtime_versions() {
          " threads), faiss " + std::to_string(FAISS_VERSION_MAJOR) + "." +
          std::to_string(FAISS_VERSION_MINOR) + "." + std::to_string(FAISS_VERSION_PATCH) +
          ", sqlite " + sqlite3_libversion() + ", libavformat " + av_version(avformat_version()) +
-         ", libavcodec " + av_version(avcodec_version());
+         ", libavcodec " + av_version(avcodec_version()) + ", blas " + blas_library();
 }
 
 }  // namespace palimpsest

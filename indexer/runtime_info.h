@@ -8,6 +8,14 @@ namespace palimpsest {
 // e.g. "libtorch 1.13.0 (4 threads), faiss 1.7.3, sqlite 3.40.1, libavcodec 59.37.100, ..."
 std::string runtime_versions();
 
+// The BLAS library that libtorch's and FAISS's matrix products resolved to, by the file the
+// dynamic linker loaded for libblas.so.3: "openblas-pthread", "openblas-openmp", "reference"
+// (netlib's single-threaded loop, Debian's default libblas3) or "unknown".
+std::string blas_library();
+
+// True when matrix products run on netlib's reference BLAS, about 10x slower than OpenBLAS here.
+bool blas_is_reference();
+
 // Sets libtorch's intra-op thread count to the number of cores (libtorch may default to one).
 void configure_torch_threads();
 

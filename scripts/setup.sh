@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev               # CLIP in libtorch (CPU)
   libfaiss-dev               # vector store
+  libopenblas0-pthread       # BLAS for libtorch and FAISS (Debian's default libblas3 is the slow reference loop)
   libsqlite3-dev             # catalog (with FTS5)
   libsentencepiece-dev       # sentencepiece tokenizers (loaded as an isolated plugin)
   libprotobuf-dev            # linked first, see cmake/Dependencies.cmake

@@ -43,6 +43,7 @@ int run(int argc, char** argv) {
   register_plan(app, globals, dispatch);
   register_demo(app, globals, dispatch);
   register_embed(app, globals, dispatch);
+  register_train(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

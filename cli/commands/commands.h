@@ -25,5 +25,6 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
 void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_embed(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_train(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 
 }  // namespace palimpsest::cli
