@@ -186,9 +186,15 @@ Statement& Catalog::statement(std::string_view sql) {
   return it->second->reset();
 }
 
+int Catalog::changes() { return sqlite3_changes(impl_->db); }
+
 std::int64_t Catalog::last_insert_id() { return sqlite3_last_insert_rowid(impl_->db); }
 
 void Catalog::exec(std::string_view sql) {
+  // As in statement(): a statement left on a row holds an old snapshot, and BEGIN IMMEDIATE on an
+  // old snapshot fails at once with "database is locked" when another connection wrote since.
+  for (auto& [text, other] : impl_->statements)
+    if (other->busy()) other->reset();
   std::string owned(sql);
   char* error = nullptr;
   int rc = sqlite3_exec(impl_->db, owned.c_str(), nullptr, nullptr, &error);

@@ -95,6 +95,34 @@ struct FilmRow {
   double progress = 0;
   std::string video_path;
   std::string created_at;
+  std::string output_dir;   // folder of frames/, maps/, film.mp4 ("" until a render started)
+  std::string error;        // why the last render failed ("" otherwise)
+  std::int64_t frame_count = 0;      // frames in the timeline
+  std::int64_t frames_rendered = 0;  // rows in film_frames
+  std::string updated_at;
+};
+
+// One frame of a rendered film.
+struct FilmFrameRow {
+  std::int64_t frame = 0;
+  std::int64_t shot = 0;
+  bool diffused = true;  // false for a cadence in-between frame
+  bool has_map = false;  // an attribution map exists (maps/NNNNNN.png)
+};
+
+// One record's share of a frame, in a role (keyframe, guidance, denoiser, init).
+struct ProvenanceRow {
+  std::int64_t record_id = 0;
+  std::string role;
+  double weight = 0;
+};
+
+// One record's share of a whole film: its weights summed over frames, divided by the frames.
+struct FilmShareRow {
+  std::int64_t record_id = 0;
+  std::string role;
+  double share = 0;
+  std::int64_t frames = 0;  // frames it appears in
 };
 
 // One frame of a film that used a record (reverse provenance).
@@ -104,6 +132,29 @@ struct RecordUse {
   std::int64_t frame = 0;
   std::string role;
   double weight = 0;
+};
+
+// A render job (POST /api/v1/films): queued -> running -> done | failed | cancelled.
+struct JobRow {
+  std::int64_t id = 0;
+  std::int64_t film_id = 0;
+  std::string state;  // queued, running, done, failed, cancelled
+  double progress = 0;
+  std::string error;
+  nlohmann::json options = nlohmann::json::object();  // render options given with the request
+  std::int64_t attempts = 0;  // times a worker claimed it (a resumed job has more than one)
+  std::string owner;          // the server process running it
+  std::string created_at;
+  std::string started_at;
+  std::string finished_at;
+  std::string heartbeat_at;
+};
+
+// What recover_jobs() did to one stale job.
+struct RecoveredJob {
+  std::int64_t job_id = 0;
+  std::int64_t film_id = 0;
+  bool requeued = false;  // false: failed (too many attempts)
 };
 
 // An embedding model known to the catalog; vectors are stored per (record, model).
@@ -199,9 +250,55 @@ class Catalog {
   std::int64_t create_film(std::string_view title, std::string_view manuscript,
                            const nlohmann::json& timeline, const nlohmann::json& params);
   std::optional<FilmRow> film(std::int64_t id);
+  // The newest film planned from `manuscript` whose timeline document equals `timeline`.
+  std::optional<std::int64_t> find_film(std::string_view manuscript, const nlohmann::json& timeline);
+  // Films by id, newest first, with id < before_id when before_id > 0 (keyset pagination).
+  std::vector<FilmRow> films(std::int64_t before_id, int limit);
+  // Deletes a film, its frames and provenance rows (not its files). False when unknown.
+  bool delete_film(std::int64_t id);
+  // Render state. Status is one of planned, rendering, done, failed; error is kept for failed.
+  void set_film_render(std::int64_t id, std::string_view status, double progress,
+                       std::string_view error = {});
+  void set_film_output(std::int64_t id, std::string_view output_dir, std::string_view video_path,
+                       std::int64_t frame_count);
+  void set_film_timeline(std::int64_t id, const nlohmann::json& timeline);
+  // Stores a rendered frame and its provenance in one transaction, replacing an earlier render
+  // of the same frame.
+  void put_film_frame(std::int64_t film_id, const FilmFrameRow& frame,
+                      const std::vector<ProvenanceRow>& provenance);
+  // Forgets every rendered frame of a film (a re-render with other settings).
+  void clear_film_frames(std::int64_t film_id);
+  std::vector<FilmFrameRow> film_frames(std::int64_t film_id);
+  std::optional<FilmFrameRow> film_frame(std::int64_t film_id, std::int64_t frame);
+  // A frame's provenance: pixel roles by weight (descending), then guidance.
+  std::vector<ProvenanceRow> frame_provenance(std::int64_t film_id, std::int64_t frame);
+  // Each record's share of the film per role, largest first.
+  std::vector<FilmShareRow> film_shares(std::int64_t film_id);
 
   // Films and frames that a record influenced, strongest first per film (reverse provenance).
   std::vector<RecordUse> record_uses(std::int64_t record_id, int limit);
+
+  // Render jobs (schema/catalog_jobs.cpp). Several server processes may share a catalog: a job
+  // is claimed atomically, and a running job is only taken over once its heartbeat is stale.
+  std::int64_t create_job(std::int64_t film_id, const nlohmann::json& options);
+  std::optional<JobRow> job(std::int64_t id);
+  // The newest job of a film, if any.
+  std::optional<JobRow> latest_job(std::int64_t film_id);
+  // Oldest queued job -> running for `owner` (attempts + 1, heartbeat now); nullopt when none.
+  std::optional<JobRow> claim_job(std::string_view owner);
+  // Progress in [0, 1] and heartbeat; false when the job is no longer running for `owner`
+  // (cancelled, taken over, or deleted with its film).
+  bool touch_job(std::int64_t id, std::string_view owner, double progress);
+  // running -> done | failed | cancelled | queued (a graceful stop hands it back). False when the
+  // job was not running for `owner`.
+  bool finish_job(std::int64_t id, std::string_view owner, std::string_view state,
+                  std::string_view error = {});
+  // Queued and running jobs of a film -> cancelled. Returns how many.
+  int cancel_jobs(std::int64_t film_id, std::string_view reason);
+  // Running jobs whose heartbeat is older than `stale_after_s` (their process died): queued
+  // again while attempts < max_attempts, else failed with the reason (the film too).
+  std::vector<RecoveredJob> recover_jobs(double stale_after_s, int max_attempts);
+  std::int64_t count_jobs(std::string_view state);
 
   // Embedding models and vectors. The embeddings table is the source of truth; vector indexes
   // are caches rebuilt from it.
@@ -237,6 +334,7 @@ class Catalog {
   Statement& statement(std::string_view sql);
   void exec(std::string_view sql);
   std::int64_t last_insert_id();
+  int changes();  // rows changed by the last statement
   std::unique_ptr<Impl> impl_;
 };
 

@@ -59,36 +59,6 @@ bool Catalog::record_matches(const RecordRow& r, const SearchFilter& filter) con
   return true;
 }
 
-std::int64_t Catalog::create_film(std::string_view title, std::string_view manuscript,
-                                  const nlohmann::json& timeline, const nlohmann::json& params) {
-  statement("INSERT INTO films(title, manuscript, timeline, params) VALUES (?1, ?2, ?3, ?4)")
-      .bind(1, title)
-      .bind(2, manuscript)
-      .bind(3, timeline.dump())
-      .bind(4, params.dump())
-      .run();
-  return last_insert_id();
-}
-
-std::optional<FilmRow> Catalog::film(std::int64_t id) {
-  Statement& s = statement(
-      "SELECT id, title, manuscript, timeline, params, status, progress, coalesce(video_path, ''), "
-      "created_at FROM films WHERE id = ?1");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  FilmRow f;
-  f.id = s.int64(0);
-  f.title = s.text(1);
-  f.manuscript = s.text(2);
-  f.timeline = s.is_null(3) ? nlohmann::json() : nlohmann::json::parse(s.text(3), nullptr, false);
-  f.params = nlohmann::json::parse(s.text(4), nullptr, false);
-  f.status = s.text(5);
-  f.progress = s.real(6);
-  f.video_path = s.text(7);
-  f.created_at = s.text(8);
-  return f;
-}
-
 std::vector<RecordUse> Catalog::record_uses(std::int64_t record_id, int limit) {
   Statement& s = statement(
       "SELECT p.film_id, f.title, p.frame, p.role, p.weight FROM provenance p "

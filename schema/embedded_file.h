@@ -18,4 +18,7 @@ const std::vector<EmbeddedFile>& embedded_migrations();
 // The browser viewer's static files (server/web/*).
 const std::vector<EmbeddedFile>& embedded_web_files();
 
+// The demo's manuscript (data/demo.fountain), rendered by `palimpsest demo`.
+const std::vector<EmbeddedFile>& embedded_demo_files();
+
 }  // namespace palimpsest

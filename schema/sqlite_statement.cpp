@@ -67,6 +67,7 @@ bool Statement::step() {
 void Statement::run() {
   while (step()) {
   }
+  reset();  // ready to be bound and run again (loops over rows to insert)
 }
 
 bool Statement::is_null(int column) const {

@@ -44,7 +44,8 @@ class Statement {
 
   // Steps once: true when a row is available, false when done.
   bool step();
-  // Steps to completion; for statements that return no rows.
+  // Steps to completion, then resets (bindings cleared) so the statement can run again; for
+  // statements that return no rows.
   void run();
 
   bool is_null(int column) const;

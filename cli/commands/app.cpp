@@ -44,6 +44,8 @@ int run(int argc, char** argv) {
   register_demo(app, globals, dispatch);
   register_embed(app, globals, dispatch);
   register_train(app, globals, dispatch);
+  register_make(app, globals, dispatch);
+  register_provenance(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

@@ -26,5 +26,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
 void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_embed(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_train(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 
 }  // namespace palimpsest::cli

@@ -1,5 +1,8 @@
 // palimpsest demo : the main job on the embedded default. Generates the procedural demo archive,
-// ingests it, and says where to look.
+// ingests and embeds it, plans the embedded demo manuscript against it, renders the film, and
+// says where to look.
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands/app.h"
@@ -10,6 +13,10 @@
 #include "indexer/demo/demo_archive.h"
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
+#include "retrieval/film_planning.h"
+#include "retrieval/manuscript.h"
+#include "schema/embedded_file.h"
+#include "synth/film_maker.h"
 
 namespace palimpsest::cli {
 
@@ -18,6 +25,8 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::string out = "palimpsest-demo";
     std::uint64_t seed = 1;
     int images = 48;
+    bool film = true;
+    std::string size = "320x192";
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("demo", "Generate the procedural demo archive, ingest it, show where to look");
@@ -26,6 +35,8 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--images", args->images, "Number of generated stills")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--size", args->size, "Film size WIDTHxHEIGHT")->capture_default_str();
+  cmd->add_flag("!--no-film", args->film, "Stop after ingesting (no planning, no rendering)");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
       namespace fs = std::filesystem;
@@ -33,7 +44,14 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       const fs::path archive_dir = out / "archive";
       const std::string db = globals.db_explicit ? globals.db : (out / "palimpsest.db").string();
 
-      std::cout << "1/2 generating the demo archive in " << archive_dir.string() << " (seed "
+      TimelineOptions film_options;
+      if (std::sscanf(args->size.c_str(), "%dx%d", &film_options.width, &film_options.height) != 2 ||
+          film_options.width < 16 || film_options.height < 16 || film_options.width % 2 || film_options.height % 2) {
+        std::cerr << "palimpsest demo: --size must be WIDTHxHEIGHT, even, at least 16x16\n";
+        return kExitUsage;
+      }
+      const int stages = args->film ? 4 : 2;
+      std::cout << "1/" << stages << " generating the demo archive in " << archive_dir.string() << " (seed "
                 << args->seed << ")...\n";
       demo::DemoArchiveOptions options;
       options.seed = args->seed;
@@ -43,7 +61,7 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
                 << manifest.shots.size() << "-shot video (" << manifest.video_duration_s
                 << " s) with subtitles, a text document\n";
 
-      std::cout << "2/2 ingesting into " << db << "...\n";
+      std::cout << "2/" << stages << " ingesting into " << db << "...\n";
       Catalog catalog(db);
       IngestOptions ingest_options;
       ingest_options.archive = "demo";
@@ -57,11 +75,51 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         std::cout << "  (no embedding model found: records were not embedded)\n";
       }
 
+      std::optional<std::int64_t> film_id;
+      if (args->film) {
+        const EmbeddedFile& script = embedded_demo_files().front();
+        std::cout << "3/4 planning the demo manuscript (" << script.name << ") against the archive...\n";
+        Timeline timeline = plan_shots(script.content, ManuscriptFormat::fountain, film_options, std::string(script.name));
+        PlanningModel model = load_planning_model(catalog, std::nullopt);
+        PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline), std::string(script.name),
+                                                 model.encoder.get(), model.index.get(), model.model_id,
+                                                 /*reuse_identical=*/true);
+        std::printf("    film %lld: %zu shots, %lld frames at %g fps, %dx%d, planned in %.0f ms\n",
+                    static_cast<long long>(planned.film_id), planned.timeline.shots.size(),
+                    static_cast<long long>(planned.timeline.frame_count), planned.timeline.fps,
+                    planned.timeline.width, planned.timeline.height, planned.planning_seconds * 1000);
+        std::cout << "4/4 rendering the film (archive denoiser, provenance per frame)...\n" << std::flush;
+        FilmMakeOptions make;
+        std::int64_t reported = 0;
+        make.progress = [&](const FilmProgress& p) {
+          if (p.stage == "done") return;
+          if (p.stage == "frames") {
+            if (p.frames_done - reported < std::max<std::int64_t>(1, p.frame_count / 4) && p.frames_done != p.frame_count) return;
+            if (p.frames_done == reported && reported != 0) return;
+          }
+          reported = p.frames_done;
+          std::printf("    %lld/%lld frames%s\n", static_cast<long long>(p.frames_done),
+                      static_cast<long long>(p.frame_count), p.stage == "video" ? ", encoding the video" : "");
+          std::fflush(stdout);
+        };
+        const FilmResult film = make_film(catalog, planned.film_id, make);
+        std::printf("    %s (%lld frames rendered, %lld reused, %.1f s)\n", film.video_path.string().c_str(),
+                    static_cast<long long>(film.frames_rendered), static_cast<long long>(film.frames_reused),
+                    film.seconds);
+        film_id = planned.film_id;
+      }
+
       const std::string prefix = "palimpsest --db " + db;
-      std::cout << "\nWhere to look:\n"
-                << "  " << prefix << " records --kind frame     the video's shots and samples\n"
+      std::cout << "\nWhere to look:\n";
+      if (film_id) {
+        const std::string id = std::to_string(*film_id);
+        std::cout << "  " << prefix << " serve\n"
+                  << "      then open http://127.0.0.1:8080/#/film/" << id << "   the film, frame by frame, with its provenance\n"
+                  << "  " << prefix << " provenance " << id << " --frame 0   which records made frame 0\n"
+                  << "  " << prefix << " provenance " << id << "             each record's share of the film\n";
+      }
+      std::cout << "  " << prefix << " search \"a red circle over the sea\"\n"
                 << "  " << prefix << " records --kind image     the captioned stills\n"
-                << "  " << prefix << " record 1                 one record in detail\n"
                 << "  " << archive_dir.string() << "            the generated archive itself\n";
       return summary.count(FileOutcome::failed) > 0 ? kExitFailure : kExitOk;
     };

@@ -1,18 +1,14 @@
 // palimpsest plan MANUSCRIPT : manuscript -> timeline (shots, keyframes, guidance), saved as a
 // planned film.   palimpsest export FILM --otio out.otio : the film's timeline for editors.
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
-#include "indexer/clip/clip_encoder.h"
-#include "indexer/clip/model_location.h"
-#include "retrieval/archive_candidate_source.h"
+#include "retrieval/film_planning.h"
 #include "retrieval/manuscript.h"
 #include "retrieval/otio_export.h"
-#include "retrieval/planner.h"
 
 namespace palimpsest::cli {
 
@@ -53,26 +49,16 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
 
       Catalog catalog(globals.db);
-      std::unique_ptr<ClipEncoder> encoder;
-      std::unique_ptr<DenseIndex> index;
-      std::int64_t model_id = 0;
-      auto dir = args->model.empty() ? default_model_dir() : std::optional<std::filesystem::path>(args->model);
-      if (dir) {
-        encoder = ClipEncoder::load(*dir);
-        if (auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256)) {
-          model_id = model->id;
-          if (catalog.count_embeddings(model_id) > 0) index = open_dense_index(catalog, model_id);
-        }
-      }
-      if (!index) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-      ArchiveCandidateSource source(catalog, index ? encoder.get() : nullptr, index.get(), model_id);
-      const auto started = std::chrono::steady_clock::now();
-      Planner(source).plan(timeline);
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
+      PlanningModel model = load_planning_model(
+          catalog, args->model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->model));
+      if (!model.dense()) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
+      PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline),
+                                               std::filesystem::absolute(args->manuscript).string(),
+                                               model.encoder.get(), model.index.get(), model.model_id);
+      const std::int64_t film = planned.film_id;
+      const double seconds = planned.planning_seconds;
+      timeline = std::move(planned.timeline);
       const nlohmann::json doc = timeline.to_json(/*include_evaluated=*/true);
-      const std::int64_t film = catalog.create_film(timeline.title, std::filesystem::absolute(args->manuscript).string(),
-                                                    doc, {{"fps", options.fps}, {"width", options.width}, {"height", options.height}});
       if (args->json) {
         std::cout << doc.dump(2) << "\n";
         return kExitOk;

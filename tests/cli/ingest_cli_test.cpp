@@ -359,9 +359,10 @@ TEST(Cli, DatabaseFromEnvironment) {
 namespace palimpsest {
 namespace {
 
-TEST(DemoCli, GeneratesIngestsAndSaysWhereToLook) {
+TEST(DemoCli, GeneratesIngestsRendersAndSaysWhereToLook) {
   testing::TempDir dir;
-  auto r = run_palimpsest({"demo", "--out", (dir / "demo").string(), "--images", "6"});
+  const std::vector<std::string> args = {"demo", "--out", (dir / "demo").string(), "--images", "6", "--size", "64x48"};
+  auto r = run_palimpsest(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Where to look"), std::string::npos) << r.out;
   Catalog catalog(dir / "demo" / "palimpsest.db");
@@ -369,10 +370,23 @@ TEST(DemoCli, GeneratesIngestsAndSaysWhereToLook) {
   EXPECT_GE(catalog.count_records(RecordKind::frame), 6);   // at least a keyframe per shot
   EXPECT_GE(catalog.count_records(RecordKind::subtitle), 6);
   EXPECT_GE(catalog.count_records(RecordKind::text), 1);
-  // Running it again is a no-op: the archive is regenerated identically and found unchanged.
-  auto again = run_palimpsest({"demo", "--out", (dir / "demo").string(), "--images", "6"});
+  // The demo manuscript, planned and rendered with provenance.
+  const auto film = catalog.film(1);
+  ASSERT_TRUE(film);
+  EXPECT_EQ(film->status, "done");
+  EXPECT_GT(film->frame_count, 100);
+  EXPECT_EQ(film->frames_rendered, film->frame_count);
+  EXPECT_TRUE(std::filesystem::is_regular_file(film->video_path)) << film->video_path;
+  EXPECT_FALSE(catalog.frame_provenance(1, 0).empty());
+  EXPECT_NE(r.out.find("#/film/1"), std::string::npos) << r.out;
+  // Running it again is a no-op: the archive is regenerated identically and found unchanged,
+  // the plan comes out the same and the film is already rendered.
+  auto again = run_palimpsest(args);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("0 added"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("(0 frames rendered, " + std::to_string(film->frame_count) + " reused"),
+            std::string::npos)
+      << again.out;
 }
 
 }  // namespace

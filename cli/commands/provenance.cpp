@@ -1,0 +1,87 @@
+// palimpsest provenance FILM [--frame N] [--json] : which records made a frame (or the whole
+// film), in which role and how much.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands/app.h"
+#include "cli/commands/commands.h"
+#include "schema/catalog.h"
+
+namespace palimpsest::cli {
+namespace {
+
+std::string describe(Catalog& catalog, std::int64_t record_id) {
+  auto r = catalog.record(record_id);
+  if (!r) return "(deleted record)";
+  std::string what = std::string(to_string(r->kind)) + "  " + (r->title.empty() ? r->text : r->title);
+  if (what.size() > 70) what = what.substr(0, 67) + "...";
+  return what;
+}
+
+}  // namespace
+
+void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
+  struct Args {
+    std::int64_t film = 0;
+    std::int64_t frame = -1;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("provenance", "Show which records made a frame of a film, or the whole film");
+  cmd->add_option("film", args->film, "Film id")->required();
+  cmd->add_option("--frame", args->frame, "Frame number (default: the whole film)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--json", args->json, "Print JSON");
+  cmd->callback([&globals, &dispatch, args] {
+    dispatch.action = [&globals, args]() -> int {
+      Catalog catalog(globals.db);
+      auto film = catalog.film(args->film);
+      if (!film) {
+        std::cerr << "palimpsest: no film " << args->film << "\n";
+        return kExitFailure;
+      }
+      if (args->frame >= 0) {
+        auto frame = catalog.film_frame(args->film, args->frame);
+        if (!frame) {
+          std::cerr << "palimpsest: film " << args->film << " has no rendered frame " << args->frame << " ("
+                    << film->frames_rendered << " of " << film->frame_count << " frames rendered)\n";
+          return kExitFailure;
+        }
+        const auto rows = catalog.frame_provenance(args->film, args->frame);
+        if (args->json) {
+          nlohmann::json entries = nlohmann::json::array();
+          for (const auto& p : rows) entries.push_back({{"record_id", p.record_id}, {"role", p.role}, {"weight", p.weight}});
+          std::cout << nlohmann::json{{"film_id", args->film}, {"frame", args->frame}, {"shot", frame->shot},
+                                      {"diffused", frame->diffused}, {"entries", entries}}
+                           .dump(2)
+                    << "\n";
+          return kExitOk;
+        }
+        std::printf("film %lld frame %lld (shot %lld, %s)\n", static_cast<long long>(args->film),
+                    static_cast<long long>(args->frame), static_cast<long long>(frame->shot),
+                    frame->diffused ? "diffused" : "in-between: warped and blended");
+        for (const auto& p : rows)
+          std::printf("  #%-6lld %-9s %6.1f%%  %s\n", static_cast<long long>(p.record_id), p.role.c_str(),
+                      100 * p.weight, describe(catalog, p.record_id).c_str());
+        return kExitOk;
+      }
+      const auto shares = catalog.film_shares(args->film);
+      if (args->json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& s : shares)
+          out.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames}});
+        std::cout << nlohmann::json{{"film_id", args->film}, {"frames_rendered", film->frames_rendered}, {"shares", out}}.dump(2)
+                  << "\n";
+        return kExitOk;
+      }
+      std::printf("film %lld \"%s\": %lld of %lld frames rendered, %s\n", static_cast<long long>(args->film),
+                  film->title.c_str(), static_cast<long long>(film->frames_rendered),
+                  static_cast<long long>(film->frame_count), film->status.c_str());
+      for (const auto& s : shares)
+        std::printf("  #%-6lld %-9s %6.1f%% of the film, in %lld frames  %s\n", static_cast<long long>(s.record_id),
+                    s.role.c_str(), 100 * s.share, static_cast<long long>(s.frames), describe(catalog, s.record_id).c_str());
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace palimpsest::cli

@@ -1,0 +1,48 @@
+#include "retrieval/film_planning.h"
+
+#include <chrono>
+
+#include "indexer/clip/model_location.h"
+#include "retrieval/archive_candidate_source.h"
+#include "retrieval/planner.h"
+
+namespace palimpsest {
+
+PlanningModel load_planning_model(Catalog& catalog, const std::optional<std::filesystem::path>& model_dir) {
+  PlanningModel m;
+  const auto dir = model_dir ? model_dir : default_model_dir();
+  if (!dir) return m;
+  m.encoder = ClipEncoder::load(*dir);
+  if (auto model = catalog.find_model(m.encoder->info().name, m.encoder->info().weights_sha256)) {
+    m.model_id = model->id;
+    if (catalog.count_embeddings(m.model_id) > 0) m.index = open_dense_index(catalog, m.model_id);
+  }
+  return m;
+}
+
+PlannedFilm plan_and_save_film(Catalog& catalog, Timeline timeline, const std::string& manuscript,
+                               ClipEncoder* encoder, DenseIndex* index, std::int64_t model_id,
+                               bool reuse_identical) {
+  ArchiveCandidateSource source(catalog, index ? encoder : nullptr, index, model_id);
+  const auto started = std::chrono::steady_clock::now();
+  Planner(source).plan(timeline);
+  PlannedFilm planned;
+  planned.planning_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const nlohmann::json params = {{"fps", timeline.fps}, {"width", timeline.width}, {"height", timeline.height}};
+  const nlohmann::json document = timeline.to_json(true);
+  if (reuse_identical) {
+    if (auto same = catalog.find_film(manuscript, document)) {
+      planned.film_id = *same;
+      planned.reused = true;
+    }
+  }
+  if (!planned.reused) {
+    planned.film_id = catalog.create_film(timeline.title, manuscript, document, params);
+    catalog.set_film_output(planned.film_id, "", "", timeline.frame_count);
+  }
+  planned.timeline = std::move(timeline);
+  return planned;
+}
+
+}  // namespace palimpsest

@@ -1,0 +1,177 @@
+// Catalog: films, their rendered frames and provenance (see catalog.h).
+#include "schema/catalog.h"
+
+namespace palimpsest {
+namespace {
+
+#define FILM_COLUMNS                                                                            \
+  "id, title, manuscript, timeline, params, status, progress, coalesce(video_path, ''), "       \
+  "created_at, coalesce(output_dir, ''), coalesce(error, ''), frame_count, "                    \
+  "(SELECT count(*) FROM film_frames ff WHERE ff.film_id = films.id), coalesce(updated_at, '')"
+
+// Lists leave the timeline out (it can be large); film() reads it.
+FilmRow read_film(const Statement& s, bool with_timeline) {
+  FilmRow f;
+  f.id = s.int64(0);
+  f.title = s.text(1);
+  f.manuscript = s.text(2);
+  if (with_timeline && !s.is_null(3)) f.timeline = nlohmann::json::parse(s.text(3), nullptr, false);
+  f.params = nlohmann::json::parse(s.text(4), nullptr, false);
+  f.status = s.text(5);
+  f.progress = s.real(6);
+  f.video_path = s.text(7);
+  f.created_at = s.text(8);
+  f.output_dir = s.text(9);
+  f.error = s.text(10);
+  f.frame_count = s.int64(11);
+  f.frames_rendered = s.int64(12);
+  f.updated_at = s.text(13);
+  return f;
+}
+
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+}  // namespace
+
+std::int64_t Catalog::create_film(std::string_view title, std::string_view manuscript,
+                                  const nlohmann::json& timeline, const nlohmann::json& params) {
+  statement("INSERT INTO films(title, manuscript, timeline, params) VALUES (?1, ?2, ?3, ?4)")
+      .bind(1, title)
+      .bind(2, manuscript)
+      .bind(3, timeline.dump())
+      .bind(4, params.dump())
+      .run();
+  return last_insert_id();
+}
+
+std::optional<FilmRow> Catalog::film(std::int64_t id) {
+  Statement& s = statement(
+      "SELECT " FILM_COLUMNS " FROM films WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_film(s, /*with_timeline=*/true);
+}
+
+std::optional<std::int64_t> Catalog::find_film(std::string_view manuscript, const nlohmann::json& timeline) {
+  // Timelines are stored as nlohmann's compact dump (sorted keys), so equal documents are equal
+  // strings.
+  Statement& s = statement(
+      "SELECT id FROM films WHERE manuscript = ?1 AND timeline = ?2 ORDER BY id DESC LIMIT 1");
+  s.bind(1, manuscript).bind(2, timeline.dump());
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
+}
+
+std::vector<FilmRow> Catalog::films(std::int64_t before_id, int limit) {
+  Statement& s = statement("SELECT " FILM_COLUMNS " FROM films WHERE ?1 <= 0 OR id < ?1 "
+                           "ORDER BY id DESC LIMIT ?2");
+  s.bind(1, before_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<FilmRow> out;
+  while (s.step()) out.push_back(read_film(s, /*with_timeline=*/false));
+  return out;
+}
+
+bool Catalog::delete_film(std::int64_t id) {
+  // film_frames, provenance and jobs go with it (ON DELETE CASCADE).
+  statement("DELETE FROM films WHERE id = ?1").bind(1, id).run();
+  return changes() > 0;
+}
+
+void Catalog::set_film_render(std::int64_t id, std::string_view status, double progress,
+                              std::string_view error) {
+  statement(std::string("UPDATE films SET status = ?2, progress = ?3, error = nullif(?4, ''), "
+                        "updated_at = ") + kNow + " WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, status)
+      .bind(3, progress)
+      .bind(4, error)
+      .run();
+}
+
+void Catalog::set_film_output(std::int64_t id, std::string_view output_dir,
+                              std::string_view video_path, std::int64_t frame_count) {
+  statement(std::string("UPDATE films SET output_dir = ?2, video_path = nullif(?3, ''), "
+                        "frame_count = ?4, updated_at = ") + kNow + " WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, output_dir)
+      .bind(3, video_path)
+      .bind(4, frame_count)
+      .run();
+}
+
+void Catalog::set_film_timeline(std::int64_t id, const nlohmann::json& timeline) {
+  statement(std::string("UPDATE films SET timeline = ?2, updated_at = ") + kNow + " WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, timeline.dump())
+      .run();
+}
+
+void Catalog::put_film_frame(std::int64_t film_id, const FilmFrameRow& frame,
+                             const std::vector<ProvenanceRow>& provenance) {
+  transaction([&] {
+    statement("DELETE FROM provenance WHERE film_id = ?1 AND frame = ?2")
+        .bind(1, film_id)
+        .bind(2, frame.frame)
+        .run();
+    statement("INSERT OR REPLACE INTO film_frames(film_id, frame, shot, diffused, has_map) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(1, film_id)
+        .bind(2, frame.frame)
+        .bind(3, frame.shot)
+        .bind(4, static_cast<std::int64_t>(frame.diffused))
+        .bind(5, static_cast<std::int64_t>(frame.has_map))
+        .run();
+    Statement& insert = statement(
+        "INSERT INTO provenance(film_id, frame, record_id, role, weight) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(film_id, frame, record_id, role) DO UPDATE SET weight = weight + excluded.weight");
+    for (const ProvenanceRow& p : provenance)
+      insert.bind(1, film_id).bind(2, frame.frame).bind(3, p.record_id).bind(4, p.role).bind(5, p.weight).run();
+  });
+}
+
+void Catalog::clear_film_frames(std::int64_t film_id) {
+  transaction([&] {
+    statement("DELETE FROM provenance WHERE film_id = ?1").bind(1, film_id).run();
+    statement("DELETE FROM film_frames WHERE film_id = ?1").bind(1, film_id).run();
+  });
+}
+
+std::vector<FilmFrameRow> Catalog::film_frames(std::int64_t film_id) {
+  Statement& s = statement(
+      "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 ORDER BY frame");
+  s.bind(1, film_id);
+  std::vector<FilmFrameRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0});
+  return out;
+}
+
+std::optional<FilmFrameRow> Catalog::film_frame(std::int64_t film_id, std::int64_t frame) {
+  Statement& s = statement(
+      "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 AND frame = ?2");
+  s.bind(1, film_id).bind(2, frame);
+  if (!s.step()) return std::nullopt;
+  return FilmFrameRow{s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0};
+}
+
+std::vector<ProvenanceRow> Catalog::frame_provenance(std::int64_t film_id, std::int64_t frame) {
+  Statement& s = statement(
+      "SELECT record_id, role, weight FROM provenance WHERE film_id = ?1 AND frame = ?2 "
+      "ORDER BY role = 'guidance', weight DESC, record_id");
+  s.bind(1, film_id).bind(2, frame);
+  std::vector<ProvenanceRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.text(1), s.real(2)});
+  return out;
+}
+
+std::vector<FilmShareRow> Catalog::film_shares(std::int64_t film_id) {
+  Statement& s = statement(
+      "SELECT p.record_id, p.role, sum(p.weight) / max(1, (SELECT count(*) FROM film_frames ff "
+      "WHERE ff.film_id = ?1)), count(*) FROM provenance p WHERE p.film_id = ?1 "
+      "GROUP BY p.record_id, p.role ORDER BY p.role = 'guidance', 3 DESC, p.record_id");
+  s.bind(1, film_id);
+  std::vector<FilmShareRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.text(1), s.real(2), s.int64(3)});
+  return out;
+}
+
+}  // namespace palimpsest

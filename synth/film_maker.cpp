@@ -1,0 +1,254 @@
+#include "synth/film_maker.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <system_error>
+
+#include "indexer/media/image_codec.h"
+#include "indexer/media/video_writer.h"
+#include "retrieval/timeline.h"
+#include "synth/timeline_plans.h"
+
+namespace fs = std::filesystem;
+
+namespace palimpsest {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Writes `bytes` to `path` through `path`.partial and a rename, so that a file under its final
+// name is always whole (a crash leaves at most a .partial, which the next run overwrites).
+void write_file_atomically(const fs::path& path, const std::string& bytes) {
+  const fs::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw FilmMakeError("cannot write " + partial.string());
+  }
+  fs::rename(partial, path);
+}
+
+const char* denoiser_name(DenoiserKind kind) {
+  switch (kind) {
+    case DenoiserKind::global: return "global";
+    case DenoiserKind::local: return "local";
+    case DenoiserKind::local_windowed: return "local_windowed";
+  }
+  return "?";
+}
+
+// What makes frames differ between two renders of the same film: when it changes, earlier
+// frames are not reused.
+nlohmann::json render_fingerprint(const RenderSettings& s, const nlohmann::json& timeline) {
+  return {{"timeline", std::to_string(std::hash<std::string>{}(timeline.dump()))},
+          {"width", s.width},
+          {"height", s.height},
+          {"denoiser", denoiser_name(s.denoiser)},
+          {"p_max", s.local.patch.p_max},
+          {"window", s.local.search.window},
+          {"coarse_factor", s.local.search.coarse_factor},
+          {"max_pairs", s.local.search.max_pairs},
+          {"schedule", s.schedule == ScheduleKind::cosine ? "cosine" : "scaled_linear"},
+          {"eta", s.eta},
+          {"colour_match", static_cast<int>(s.colour_match)},
+          {"attribution_maps", s.attribution_maps}};
+}
+
+nlohmann::json read_json_file(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+std::vector<ProvenanceRow> provenance_rows(const FrameProvenance& p) {
+  std::vector<ProvenanceRow> rows;
+  rows.reserve(p.entries.size());
+  for (const ProvenanceEntry& e : p.entries) rows.push_back({e.record_id, role_name(e.role), e.weight});
+  return rows;
+}
+
+// Fault injection for crash tests: with PALIMPSEST_CRASH_AT_FRAME=N the process kills itself
+// (SIGKILL, as `kill -9`) after frame N's PNG is in place but before its catalog row is written,
+// the spot where a resumed render must not trust the file alone.
+void crash_point_after_frame_file(std::int64_t frame) {
+  static const long long crash_at = [] {
+    const char* v = std::getenv("PALIMPSEST_CRASH_AT_FRAME");
+    return v ? std::atoll(v) : -1LL;
+  }();
+  if (crash_at >= 0 && frame == crash_at) ::kill(::getpid(), SIGKILL);
+}
+
+// Index of the first plan of the sequence (cut) holding plans[i].
+std::size_t sequence_start(const std::vector<FramePlan>& plans, std::size_t i) {
+  while (i > 0 && !plans[i].restart) --i;
+  return i;
+}
+
+void write_video(const fs::path& frames_dir, const fs::path& video, std::int64_t frame_count,
+                 const Timeline& timeline) {
+  VideoWriter writer(video, timeline.width, timeline.height, timeline.fps);
+  for (std::int64_t f = 0; f < frame_count; ++f) {
+    std::ifstream in(frames_dir / frame_file_name(f), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.empty()) throw FilmMakeError("frame " + std::to_string(f) + " is missing from " + frames_dir.string());
+    writer.write(decode_image_bytes(bytes));
+  }
+  writer.finish();
+}
+
+void write_provenance_json(Catalog& catalog, std::int64_t film_id, const fs::path& path) {
+  nlohmann::json frames = nlohmann::json::array();
+  for (const FilmFrameRow& f : catalog.film_frames(film_id)) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (const ProvenanceRow& p : catalog.frame_provenance(film_id, f.frame))
+      entries.push_back({{"record_id", p.record_id}, {"role", p.role}, {"weight", p.weight}});
+    frames.push_back({{"frame", f.frame}, {"shot", f.shot}, {"diffused", f.diffused}, {"entries", entries}});
+  }
+  nlohmann::json shares = nlohmann::json::array();
+  for (const FilmShareRow& s : catalog.film_shares(film_id))
+    shares.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames}});
+  write_file_atomically(path, nlohmann::json{{"film_id", film_id}, {"shares", shares}, {"frames", frames}}.dump(1) + "\n");
+}
+
+}  // namespace
+
+std::string frame_file_name(std::int64_t frame) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(frame));
+  return name;
+}
+
+fs::path default_film_dir(const Catalog& catalog, std::int64_t film_id) {
+  return fs::absolute(catalog.path()).parent_path() / "films" / std::to_string(film_id);
+}
+
+FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptions& options) {
+  const auto started = Clock::now();
+  auto film = catalog.film(film_id);
+  if (!film) throw FilmMakeError("no film " + std::to_string(film_id));
+  if (film->timeline.is_null() || film->timeline.is_discarded())
+    throw FilmMakeError("film " + std::to_string(film_id) + " has no timeline");
+  const Timeline timeline = Timeline::from_json(film->timeline);
+
+  FilmResult result;
+  result.film_id = film_id;
+  result.output_dir = options.output_dir.empty() ? default_film_dir(catalog, film_id) : fs::absolute(options.output_dir);
+  result.video_path = options.video_path.empty() ? result.output_dir / "film.mp4" : fs::absolute(options.video_path);
+  const fs::path frames_dir = result.output_dir / "frames";
+  const fs::path maps_dir = result.output_dir / "maps";
+
+  RenderSettings settings = options.settings;
+  settings.width = timeline.width;
+  settings.height = timeline.height;
+  settings.attribution_maps = options.attribution_maps;
+
+  // Plans first: a timeline that cannot be drawn fails before anything is written.
+  std::vector<FramePlan> plans;
+  try {
+    plans = frame_plans(timeline, [&](std::int64_t id) -> std::optional<RecordKind> {
+      if (auto r = catalog.record(id)) return r->kind;
+      return std::nullopt;
+    });
+  } catch (const std::invalid_argument& e) {
+    catalog.set_film_render(film_id, "failed", 0, e.what());
+    throw FilmMakeError("film " + std::to_string(film_id) + ": " + e.what());
+  }
+  const auto frame_count = static_cast<std::int64_t>(plans.size());
+
+  try {
+    fs::create_directories(frames_dir);
+    fs::create_directories(maps_dir);
+    const nlohmann::json fingerprint = render_fingerprint(settings, film->timeline);
+    const fs::path fingerprint_path = result.output_dir / "render.json";
+    if (options.fresh || read_json_file(fingerprint_path) != fingerprint) {
+      catalog.clear_film_frames(film_id);
+      fs::remove(result.video_path);
+    }
+    write_file_atomically(fingerprint_path, fingerprint.dump(1) + "\n");
+    write_file_atomically(result.output_dir / "timeline.json", film->timeline.dump(1) + "\n");
+    catalog.set_film_output(film_id, result.output_dir.string(), "", frame_count);
+
+    // Frames finished by an earlier run: a catalog row (written after the PNG's rename) and the
+    // PNG itself.
+    std::set<std::int64_t> done;
+    for (const FilmFrameRow& f : catalog.film_frames(film_id))
+      if (f.frame < frame_count && fs::is_regular_file(frames_dir / frame_file_name(f.frame))) done.insert(f.frame);
+    result.frames_reused = static_cast<std::int64_t>(done.size());
+
+    FilmProgress progress;
+    progress.frame_count = frame_count;
+    progress.frames_reused = result.frames_reused;
+    progress.frames_done = result.frames_reused;
+    progress.stage = "frames";
+    catalog.set_film_render(film_id, "rendering", static_cast<double>(progress.frames_done) / (frame_count + 1));
+    if (options.progress) options.progress(progress);
+
+    std::int64_t first_missing = 0;
+    while (first_missing < frame_count && done.count(first_missing)) ++first_missing;
+    if (first_missing < frame_count) {
+      const std::size_t start = sequence_start(plans, static_cast<std::size_t>(first_missing));
+      const std::vector<FramePlan> todo(plans.begin() + static_cast<std::ptrdiff_t>(start), plans.end());
+      FrameRenderer renderer(settings, [&](std::int64_t id) {
+        auto jpeg = catalog.thumbnail(id);
+        if (!jpeg) throw FilmMakeError("record " + std::to_string(id) + " has no image");
+        return decode_image_bytes(*jpeg);
+      });
+      const auto frames_started = Clock::now();
+      renderer.render(todo, [&](RenderedFrame&& frame) {
+        if (options.cancelled && options.cancelled()) throw FilmCancelled();
+        if (done.count(frame.frame)) return;  // recomputed only to reach later frames
+        write_file_atomically(frames_dir / frame_file_name(frame.frame), encode_png(frame.image));
+        const bool has_map = !frame.provenance.attribution_map.empty();
+        if (has_map)
+          write_file_atomically(maps_dir / frame_file_name(frame.frame), encode_attribution_png(frame.provenance));
+        crash_point_after_frame_file(frame.frame);
+        const Shot* shot = timeline.shot_at(frame.frame);
+        catalog.put_film_frame(film_id, {frame.frame, shot ? shot->index : -1, frame.provenance.diffused, has_map},
+                               provenance_rows(frame.provenance));
+        done.insert(frame.frame);
+        ++result.frames_rendered;
+        progress.frames_done = static_cast<std::int64_t>(done.size());
+        const double elapsed = seconds_since(frames_started);
+        progress.frames_per_second = elapsed > 0 ? result.frames_rendered / elapsed : 0;
+        progress.eta_seconds = progress.frames_per_second > 0
+                                   ? (frame_count - progress.frames_done) / progress.frames_per_second
+                                   : 0;
+        catalog.set_film_render(film_id, "rendering", static_cast<double>(progress.frames_done) / (frame_count + 1));
+        if (options.progress) options.progress(progress);
+      });
+      result.stats = renderer.stats();
+    }
+
+    progress.stage = "video";
+    if (options.progress) options.progress(progress);
+    fs::create_directories(result.video_path.parent_path());
+    write_video(frames_dir, result.video_path, frame_count, timeline);
+    write_provenance_json(catalog, film_id, result.output_dir / "provenance.json");
+    catalog.set_film_output(film_id, result.output_dir.string(), result.video_path.string(), frame_count);
+    catalog.set_film_render(film_id, "done", 1.0);
+    progress.stage = "done";
+    if (options.progress) options.progress(progress);
+  } catch (const FilmCancelled&) {
+    catalog.set_film_render(film_id, "failed", film->progress, "render cancelled");
+    throw;
+  } catch (const std::exception& e) {
+    catalog.set_film_render(film_id, "failed", film->progress, e.what());
+    throw;
+  }
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+}  // namespace palimpsest

@@ -1,2 +1,0 @@
-// Keeps the synth target non-empty until its first real source lands. Delete it then.
-namespace palimpsest::synth_stage {}

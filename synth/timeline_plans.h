@@ -1,0 +1,39 @@
+#pragma once
+// A planned Timeline turned into one FramePlan per frame: which records each frame draws on and
+// how strongly (the prior), its guidance, and its evaluated parameters.
+//
+// - Each shot is a sequence (a cut): its first frame restarts from the frame's init.
+// - Keyframe interpolation: between two keyframes of a shot, anchored at frames a < b, the prior
+//   slides from A's record to B's: pi_A = (1 - t) + floor, pi_B = t + floor with
+//   t = (f - a) / (b - a); before the first anchor and after the last one the nearest keyframe
+//   holds. The initial noise is slerped between the seeds of the anchor frames (KeyframeBlend).
+// - Image records among the shot's guidance join the prior with kGuidancePrior x their weight;
+//   text and subtitle guidance is carried to the provenance (role guidance).
+// - Records near the shot's negative prompt are left out of its prior.
+// - A shot with no image record borrows the nearest earlier shot's (else the next one's), so a
+//   line that found only text still gets pictures; frames in gaps between shots do the same.
+// - Parameters: the timeline's strength is Deforum's (how much of the previous frame survives);
+//   the renderer's is img2img's, so strength = 1 - timeline strength, at least kMinStrength.
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "retrieval/timeline.h"
+#include "schema/catalog.h"
+#include "synth/frame_plan.h"
+
+namespace palimpsest {
+
+inline constexpr double kPriorFloor = 0.05;
+inline constexpr double kGuidancePrior = 0.3;
+inline constexpr double kMinStrength = 0.05;
+
+// Whether a record can lend pixels (an image or a video frame); nullopt when it is unknown.
+using RecordKindLookup = std::function<std::optional<RecordKind>(std::int64_t record_id)>;
+
+// Throws std::invalid_argument when the timeline is not planned, has no frames, or no shot has an
+// image record to draw.
+std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLookup& kind_of);
+
+}  // namespace palimpsest
