@@ -14,6 +14,7 @@
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
 #include "retrieval/timeline.h"
+#include "synth/latent_renderer.h"
 #include "synth/timeline_plans.h"
 
 namespace fs = std::filesystem;
@@ -51,8 +52,10 @@ const char* denoiser_name(DenoiserKind kind) {
 
 // What makes frames differ between two renders of the same film: when it changes, earlier
 // frames are not reused.
-nlohmann::json render_fingerprint(const RenderSettings& s, const nlohmann::json& timeline) {
+nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings& s, const nlohmann::json& timeline) {
   return {{"timeline", std::to_string(std::hash<std::string>{}(timeline.dump()))},
+          {"backend", o.backend == SynthesisBackend::archive ? "archive" : "torchscript"},
+          {"diffusion_model", o.diffusion_model.string()},
           {"width", s.width},
           {"height", s.height},
           {"denoiser", denoiser_name(s.denoiser)},
@@ -152,7 +155,17 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
   RenderSettings settings = options.settings;
   settings.width = timeline.width;
   settings.height = timeline.height;
-  settings.attribution_maps = options.attribution_maps;
+  settings.attribution_maps = options.attribution_maps && options.backend == SynthesisBackend::archive;
+  std::unique_ptr<LatentDiffusionModel> latent_model;
+  if (options.backend == SynthesisBackend::torchscript) {
+    if (options.diffusion_model.empty()) throw FilmMakeError("the torchscript backend needs a model folder");
+    try {
+      latent_model = LatentDiffusionModel::load(options.diffusion_model);
+    } catch (const LatentModelError& e) {
+      throw FilmMakeError(e.what());
+    }
+    settings.schedule = latent_model->schedule();
+  }
 
   // Plans first: a timeline that cannot be drawn fails before anything is written.
   std::vector<FramePlan> plans;
@@ -170,7 +183,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
   try {
     fs::create_directories(frames_dir);
     fs::create_directories(maps_dir);
-    const nlohmann::json fingerprint = render_fingerprint(settings, film->timeline);
+    const nlohmann::json fingerprint = render_fingerprint(options, settings, film->timeline);
     const fs::path fingerprint_path = result.output_dir / "render.json";
     if (options.fresh || read_json_file(fingerprint_path) != fingerprint) {
       catalog.clear_film_frames(film_id);
@@ -200,13 +213,13 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     if (first_missing < frame_count) {
       const std::size_t start = sequence_start(plans, static_cast<std::size_t>(first_missing));
       const std::vector<FramePlan> todo(plans.begin() + static_cast<std::ptrdiff_t>(start), plans.end());
-      FrameRenderer renderer(settings, [&](std::int64_t id) {
+      const RecordImageSource record_image = [&](std::int64_t id) {
         auto jpeg = catalog.thumbnail(id);
         if (!jpeg) throw FilmMakeError("record " + std::to_string(id) + " has no image");
         return decode_image_bytes(*jpeg);
-      });
+      };
       const auto frames_started = Clock::now();
-      renderer.render(todo, [&](RenderedFrame&& frame) {
+      const auto on_frame = [&](RenderedFrame&& frame) {
         if (options.cancelled && options.cancelled()) throw FilmCancelled();
         if (done.count(frame.frame)) return;  // recomputed only to reach later frames
         write_file_atomically(frames_dir / frame_file_name(frame.frame), encode_png(frame.image));
@@ -227,8 +240,16 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
                                    : 0;
         catalog.set_film_render(film_id, "rendering", static_cast<double>(progress.frames_done) / (frame_count + 1));
         if (options.progress) options.progress(progress);
-      });
-      result.stats = renderer.stats();
+      };
+      if (latent_model) {
+        LatentRenderer renderer(*latent_model, settings, record_image);
+        renderer.render(todo, on_frame);
+        result.stats = renderer.stats();
+      } else {
+        FrameRenderer renderer(settings, record_image);
+        renderer.render(todo, on_frame);
+        result.stats = renderer.stats();
+      }
     }
 
     progress.stage = "video";

@@ -46,7 +46,14 @@ struct FilmProgress {
   std::string stage;              // "frames", "video", "done"
 };
 
+enum class SynthesisBackend {
+  archive,      // closed-form denoisers over the archive's records: exact provenance
+  torchscript,  // a latent diffusion model from TorchScript files (synth/latent_model.h)
+};
+
 struct FilmMakeOptions {
+  SynthesisBackend backend = SynthesisBackend::archive;
+  std::filesystem::path diffusion_model;  // the torchscript backend's model folder
   // Size comes from the timeline; the rest (denoiser, schedule, maps...) from here.
   RenderSettings settings;
   std::filesystem::path output_dir;  // empty: <catalog folder>/films/<film id>

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "retrieval/parameters.h"  // InitMode
@@ -100,6 +101,11 @@ struct FramePlan {
   bool restart = false;
   // Without it the initial noise comes from params.seed alone.
   std::optional<KeyframeBlend> blend;
+  // Text conditioning, used by the torchscript backend (the archive backend draws on records
+  // only): the shot's line, its negative prompt and the classifier-free guidance scale.
+  std::string prompt;
+  std::string negative_prompt;
+  double guidance_scale = 7.0;
 };
 
 // Throws std::invalid_argument naming the frame for a plan list the renderer cannot draw: frame

@@ -126,14 +126,20 @@ std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLoo
 
     FramePlan plan;
     plan.frame = static_cast<int>(f);
-    plan.params = frame_params(timeline.evaluate(f));
+    const FrameParameters parameters = timeline.evaluate(f);
+    plan.params = frame_params(parameters);
     plan.restart = current != previous_shot;  // each shot (and each gap) is a sequence
     previous_shot = current;
 
     const int from = donor(f < shot.start_frame ? 0 : shot_index);
     const ShotRecords& own = records[from];
     place_keyframes(own, inside && from == shot_index ? f : own.keyframes.back().frame, timeline, plan);
-    if (inside) plan.guidance = records[shot_index].guidance;
+    if (inside) {
+      plan.guidance = records[shot_index].guidance;
+      plan.prompt = shot.text;
+      plan.negative_prompt = shot.negative;
+    }
+    plan.guidance_scale = parameters.guidance;
     if (plan.params.init == InitMode::record && plan.params.init_record_id != 0 &&
         !is_picture(kind_of(plan.params.init_record_id)))
       throw std::invalid_argument("frame " + std::to_string(f) + ": init record " +

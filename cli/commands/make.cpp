@@ -30,6 +30,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::string out_dir;
     std::string model;
     std::string backend = "archive";
+    std::string diffusion_model;
     std::string denoiser = "local";
     std::vector<std::string> schedules;
     double fps = 12;
@@ -46,7 +47,10 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--film", args->film, "Render (or resume) an already planned film instead");
   cmd->add_option("-o,--output", args->output, "The MP4 to write (default: <film folder>/film.mp4)");
   cmd->add_option("--out-dir", args->out_dir, "Film folder for frames and maps (default: films/<id> beside the catalog)");
-  cmd->add_option("--backend", args->backend, "Denoiser backend")->check(CLI::IsMember({"archive"}))->capture_default_str();
+  cmd->add_option("--backend", args->backend, "archive (closed-form, exact provenance) or torchscript")
+      ->check(CLI::IsMember({"archive", "torchscript"}))
+      ->capture_default_str();
+  cmd->add_option("--diffusion-model", args->diffusion_model, "Latent diffusion model folder (torchscript backend)");
   cmd->add_option("--denoiser", args->denoiser, "global, local or windowed (archive backend)")
       ->check(CLI::IsMember({"global", "local", "windowed"}))
       ->capture_default_str();
@@ -63,6 +67,10 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     dispatch.action = [&globals, args]() -> int {
       if (args->manuscript.empty() == (args->film == 0)) {
         std::cerr << "palimpsest make: give a MANUSCRIPT or --film ID (one of them)\n";
+        return kExitUsage;
+      }
+      if ((args->backend == "torchscript") != !args->diffusion_model.empty()) {
+        std::cerr << "palimpsest make: --backend torchscript and --diffusion-model DIR go together\n";
         return kExitUsage;
       }
       Catalog catalog(globals.db);
@@ -105,6 +113,10 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
 
       FilmMakeOptions options;
       options.settings.denoiser = *parse_denoiser(args->denoiser);
+      if (args->backend == "torchscript") {
+        options.backend = SynthesisBackend::torchscript;
+        options.diffusion_model = args->diffusion_model;
+      }
       options.output_dir = args->out_dir;
       options.video_path = args->output;
       options.fresh = args->fresh;
