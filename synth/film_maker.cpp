@@ -66,7 +66,8 @@ nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings
           {"schedule", s.schedule == ScheduleKind::cosine ? "cosine" : "scaled_linear"},
           {"eta", s.eta},
           {"colour_match", static_cast<int>(s.colour_match)},
-          {"attribution_maps", s.attribution_maps}};
+          {"attribution_maps", s.attribution_maps},
+          {"invert_keyframes", o.invert_keyframes}};
 }
 
 nlohmann::json read_json_file(const fs::path& path) {
@@ -178,6 +179,9 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     catalog.set_film_render(film_id, "failed", 0, e.what());
     throw FilmMakeError("film " + std::to_string(film_id) + ": " + e.what());
   }
+  if (options.invert_keyframes)
+    for (FramePlan& plan : plans)
+      if (plan.blend) plan.blend->invert = true;
   const auto frame_count = static_cast<std::int64_t>(plans.size());
 
   try {

@@ -59,6 +59,10 @@ struct FilmMakeOptions {
   std::filesystem::path output_dir;  // empty: <catalog folder>/films/<film id>
   std::filesystem::path video_path;  // empty: <output_dir>/film.mp4
   bool attribution_maps = true;
+  // Start the frames between two keyframes from the DDIM inversions of the keyframe images
+  // (slerped) instead of seeded noise, so the path starts and ends on the records (archive
+  // backend).
+  bool invert_keyframes = false;
   bool fresh = false;                // discard frames of an earlier render
   std::function<void(const FilmProgress&)> progress;  // after every frame, and per stage
   std::function<bool()> cancelled;   // polled between frames

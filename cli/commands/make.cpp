@@ -39,6 +39,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::int64_t seed = -1;
     bool fresh = false;
     bool no_maps = false;
+    bool invert = false;
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
@@ -62,6 +63,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
   cmd->add_flag("--fresh", args->fresh, "Render every frame again instead of resuming");
   cmd->add_flag("--no-maps", args->no_maps, "Do not write attribution maps");
+  cmd->add_flag("--invert-keyframes", args->invert, "Interpolate between DDIM inversions of the keyframe images");
   cmd->add_flag("-q,--quiet", args->quiet, "Only errors and the final line");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
@@ -121,6 +123,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.video_path = args->output;
       options.fresh = args->fresh;
       options.attribution_maps = !args->no_maps;
+      options.invert_keyframes = args->invert;
       ProgressLine line(!args->quiet && ProgressLine::stderr_is_terminal());
       std::int64_t last_logged = -1;
       options.progress = [&](const FilmProgress& p) {
