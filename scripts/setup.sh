@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev   # decoding, H.264 encoding
   zlib1g-dev                 # gzip'd CLIP BPE merges
+  chromium chromium-driver python3-selenium   # the viewer's browser test (tests/browser/)
+  wrk                        # HTTP load benchmark (bench/http_load.sh)
 )
 
 missing=()

@@ -58,7 +58,10 @@ class ApiContext {
   std::int64_t index_count_ = -1;
 };
 
+class RenderJobs;
+
 void register_record_routes(httplib::Server& server, ApiContext& context);
+void register_film_routes(httplib::Server& server, ApiContext& context, RenderJobs& jobs);
 void register_search_routes(httplib::Server& server, ApiContext& context);
 void register_static_routes(httplib::Server& server);
 

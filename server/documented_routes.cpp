@@ -13,6 +13,17 @@ const std::vector<DocumentedRoute>& documented_routes() {
       {"get", "/api/v1/records/{id}/films"},
       {"get", "/api/v1/search"},
       {"post", "/api/v1/search"},
+      {"get", "/api/v1/films"},
+      {"post", "/api/v1/films"},
+      {"get", "/api/v1/films/{id}"},
+      {"delete", "/api/v1/films/{id}"},
+      {"get", "/api/v1/films/{id}/video.mp4"},
+      {"get", "/api/v1/films/{id}/frames"},
+      {"get", "/api/v1/films/{id}/frames/{n}.png"},
+      {"get", "/api/v1/films/{id}/frames/{n}/map.png"},
+      {"get", "/api/v1/films/{id}/frames/{n}/provenance"},
+      {"get", "/api/v1/films/{id}/provenance"},
+      {"get", "/api/v1/films/{id}/timeline.otio"},
   };
   return routes;
 }

@@ -3,12 +3,14 @@
 #include <arpa/inet.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <thread>
 #include <cstdio>
 #include <iostream>
 
 #include "server/api_context.h"
+#include "server/render_jobs.h"
 
 namespace palimpsest {
 
@@ -41,11 +43,28 @@ std::string bearer_token(const httplib::Request& req) {
   return req.get_param_value("access_token");
 }
 
+// The Host header of a request to a loopback server: empty (HTTP/1.0), localhost, 127.x.y.z or
+// [::1], with any port.
+bool loopback_host_header(const std::string& host) {
+  if (host.empty()) return true;
+  std::string name = host;
+  if (name.front() == '[') {
+    const auto close = name.find(']');
+    if (close == std::string::npos) return false;
+    name = name.substr(1, close - 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string::npos) {
+    name = name.substr(0, colon);
+  }
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return is_loopback_address(name);
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
   ServerOptions options;
   std::unique_ptr<server::ApiContext> context;
+  std::unique_ptr<server::RenderJobs> jobs;
   httplib::Server http;
   int port = 0;
   // stop() may race with run() entering httplib's accept loop: both sides look at these.
@@ -66,7 +85,9 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
     throw std::invalid_argument("binding to " + s.options.bind +
                                 " (not loopback) needs a token: --token or $PALIMPSEST_TOKEN");
   if (s.options.threads < 1) throw std::invalid_argument("threads must be at least 1");
+  if (s.options.render_workers < 0) throw std::invalid_argument("render_workers must be at least 0");
   s.context = std::make_unique<server::ApiContext>(s.options);
+  s.jobs = std::make_unique<server::RenderJobs>(s.options, [this](const std::string& line) { impl_->log(line); });
 
   const int threads = s.options.threads;
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
@@ -74,8 +95,17 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
   s.http.set_read_timeout(s.options.read_timeout_s, 0);
   s.http.set_write_timeout(s.options.write_timeout_s, 0);
   s.http.set_keep_alive_max_count(1000);
+  // Headers and body go out in separate writes: with Nagle's algorithm the body waits for the
+  // client's delayed ACK, 40 ms on Linux, on every keep-alive response.
+  s.http.set_tcp_nodelay(true);
 
   s.http.set_pre_routing_handler([this, loopback](const httplib::Request& req, httplib::Response& res) {
+    // DNS rebinding: a web page whose name resolves to 127.0.0.1 would otherwise be same-origin
+    // with a loopback server. Its requests carry its own name in Host; refuse them.
+    if (loopback && !loopback_host_header(req.get_header_value("Host"))) {
+      server::send_error(res, 403, "forbidden_host", "this server answers only to a loopback Host");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string& token = impl_->options.token;
     const bool api = req.path.rfind("/api/", 0) == 0;
     const bool needs_token = !token.empty() && (is_mutating(req) || (!loopback && api));
@@ -122,10 +152,14 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
 
   server::register_record_routes(s.http, *s.context);
   server::register_search_routes(s.http, *s.context);
+  server::register_film_routes(s.http, *s.context, *s.jobs);
   server::register_static_routes(s.http);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+  if (impl_ && impl_->jobs) impl_->jobs->stop();
+}
 
 int HttpServer::bind() {
   Impl& s = *impl_;
@@ -141,7 +175,13 @@ int HttpServer::bind() {
 
 void HttpServer::run() {
   impl_->run_state = 1;
-  if (!impl_->stop_requested) impl_->http.listen_after_bind();
+  if (!impl_->stop_requested) {
+    impl_->jobs->start();
+    impl_->http.listen_after_bind();
+  }
+  // Here rather than in stop(), which may run in a signal handler: running renders are handed
+  // back to the queue between two frames.
+  impl_->jobs->stop();
   impl_->run_state = 2;
 }
 

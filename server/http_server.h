@@ -21,6 +21,13 @@ struct ServerOptions {
   int read_timeout_s = 10;
   int write_timeout_s = 30;
   std::filesystem::path model_dir;       // CLIP model for dense search; empty: default lookup
+  // Render jobs (POST /api/v1/films) run in this process, in a bounded pool.
+  int render_workers = 1;                // jobs rendering at once; 0: jobs queue but never run
+  double job_heartbeat_s = 2;            // a running job's heartbeat interval
+  double job_stale_after_s = 20;         // a running job without a heartbeat this long is orphaned
+  int job_max_attempts = 3;              // an orphaned job is resumed this many times, then failed
+  std::size_t max_manuscript_bytes = 1 << 20;
+  std::int64_t max_film_frames = 7200;   // longest film POST /api/v1/films accepts
   std::function<void(const std::string&)> log;  // access log lines; null: stderr
 };
 

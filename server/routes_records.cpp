@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "server/api_context.h"
+#include "server/http_ranges.h"
 #include "server/record_json.h"
 
 namespace palimpsest::server {
@@ -123,6 +124,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(source->uri, ec);
     if (!*file || ec) throw ApiError{410, "gone", "the source file of record " + std::to_string(r.id) + " is no longer readable"};
+    check_ranges(req, res, size);
     res.set_header("Cache-Control", "public, max-age=3600");
     if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle)
       res.set_header("X-Palimpsest-Timestamp-Ms", std::to_string(r.ts_ms));

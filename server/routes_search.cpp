@@ -1,4 +1,8 @@
 // GET /api/v1/search?q=&k=&kind=&archive=&mode=   POST /api/v1/search (image body, optional q)
+#include <chrono>
+#include <list>
+#include <unordered_map>
+
 #include "indexer/media/image_codec.h"
 #include "retrieval/searcher.h"
 #include "server/api_context.h"
@@ -30,8 +34,71 @@ SearchRequest request_from_query(const httplib::Request& req, Catalog& catalog) 
   return request;
 }
 
-void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httplib::Response& res) {
+// Recent text-search answers. Embedding the query (CLIP) is most of a search's cost and people
+// repeat queries (paging, the viewer going back); an answer is reused for a few seconds, and never
+// across a change of the dense index (new embeddings). Image searches are not cached.
+class SearchCache {
+ public:
+  static constexpr std::size_t kCapacity = 1024;
+  static constexpr auto kTtl = std::chrono::seconds(5);
+
+  std::optional<std::string> get(const std::string& key, const DenseIndex* index) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    if (it->second.index != index || std::chrono::steady_clock::now() - it->second.at > kTtl) {
+      lru_.erase(it->second.position);
+      entries_.erase(it);
+      return std::nullopt;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second.position);
+    return it->second.body;
+  }
+  void put(const std::string& key, const DenseIndex* index, std::string body) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      lru_.erase(it->second.position);
+      entries_.erase(it);
+    }
+    lru_.push_front(key);
+    entries_[key] = Entry{std::move(body), index, std::chrono::steady_clock::now(), lru_.begin()};
+    while (entries_.size() > kCapacity) {
+      entries_.erase(lru_.back());
+      lru_.pop_back();
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string body;
+    const DenseIndex* index;
+    std::chrono::steady_clock::time_point at;
+    std::list<std::string>::iterator position;
+  };
+  std::mutex mutex_;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+std::string cache_key(const httplib::Request& req) {
+  std::string key;
+  for (const char* name : {"q", "k", "kind", "archive", "mode", "from_ms", "to_ms"}) {
+    key += req.has_param(name) ? "1" + req.get_param_value(name) : "0";
+    key += '\x1f';
+  }
+  return key;
+}
+
+void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httplib::Response& res,
+            SearchCache* cache = nullptr, const std::string& key = {}) {
   std::shared_ptr<DenseIndex> index = context.dense_index(catalog);
+  if (cache) {
+    if (auto body = cache->get(key, index.get())) {
+      res.set_header("X-Palimpsest-Cache", "hit");
+      res.set_content(std::move(*body), "application/json");
+      return;
+    }
+  }
   ClipEncoder* encoder = index ? context.encoder() : nullptr;
   if (request.image && !encoder)
     throw ApiError{409, "no_model", "image search needs an embedding model and embedded records"};
@@ -60,15 +127,18 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
     hit["lexical_rank"] = opt(r.scores.lexical_rank);
     hits.push_back(std::move(hit));
   }
-  send_json(res, {{"query", request.text}, {"k", request.k}, {"dense", encoder != nullptr}, {"results", hits}});
+  const nlohmann::json body = {{"query", request.text}, {"k", request.k}, {"dense", encoder != nullptr}, {"results", hits}};
+  if (cache) cache->put(key, index.get(), body.dump());
+  send_json(res, body);
 }
 
 }  // namespace
 
 void register_search_routes(httplib::Server& server, ApiContext& context) {
-  server.Get("/api/v1/search", [&](const httplib::Request& req, httplib::Response& res) {
+  auto cache = std::make_shared<SearchCache>();
+  server.Get("/api/v1/search", [&context, cache](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
-    answer(context, catalog, request_from_query(req, catalog), res);
+    answer(context, catalog, request_from_query(req, catalog), res, cache.get(), cache_key(req));
   });
   server.Post("/api/v1/search", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();

@@ -1,7 +1,10 @@
 // palimpsest serve : the HTTP API and the browser viewer.
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
@@ -9,10 +12,10 @@
 
 namespace palimpsest::cli {
 namespace {
-HttpServer* running_server = nullptr;
-void stop_on_signal(int) {
-  if (running_server) running_server->stop();
-}
+// The handler only sets a flag (it may run on any thread, and stop() waits for run() to return);
+// a watcher thread stops the server.
+std::atomic<bool> stop_signalled{false};
+void stop_on_signal(int) { stop_signalled = true; }
 }  // namespace
 
 void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
@@ -23,6 +26,9 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
   cmd->add_option("--port", options->port, "Port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--token", options->token, "Bearer token for mutating requests (default $PALIMPSEST_TOKEN)");
   cmd->add_option("--threads", options->threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--render-workers", options->render_workers,
+                  "Render jobs (POST /api/v1/films) running at once; 0 queues them without rendering")
+      ->capture_default_str()->check(CLI::Range(0, 64));
   cmd->add_option("--model", *model, "CLIP model folder for dense search (default: palimpsest-tiny)");
   cmd->callback([&globals, &dispatch, options, model] {
     dispatch.action = [&globals, options, model]() -> int {
@@ -34,11 +40,16 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
       const int port = server.bind();
       std::cerr << "palimpsest: serving " << globals.db << " on http://" << options->bind << ":" << port
                 << "/ (Ctrl-C stops)\n";
-      running_server = &server;
       std::signal(SIGINT, stop_on_signal);
       std::signal(SIGTERM, stop_on_signal);
+      std::atomic<bool> finished{false};
+      std::thread watcher([&] {
+        while (!finished && !stop_signalled) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (stop_signalled) server.stop();
+      });
       server.run();
-      running_server = nullptr;
+      finished = true;
+      watcher.join();
       return kExitOk;
     };
   });

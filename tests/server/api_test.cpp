@@ -262,9 +262,11 @@ TEST_F(ApiTest, EveryDocumentedRouteIsServed) {
     std::string path = route.path;
     const auto at = path.find("{id}");
     if (at != std::string::npos) path.replace(at, 4, std::to_string(image_id_));
+    if (const auto n = path.find("{n}"); n != std::string::npos) path.replace(n, 3, "0");
     if (path == "/api/v1/search") path += "?q=lighthouse";
-    httplib::Result res = route.method == "post" ? client_->Post(path.c_str(), png_, "image/png")
-                                                 : client_->Get(path.c_str());
+    httplib::Result res = route.method == "post"     ? client_->Post(path.c_str(), png_, "image/png")
+                          : route.method == "delete" ? client_->Delete(path.c_str())
+                                                     : client_->Get(path.c_str());
     ASSERT_TRUE(res) << path;
     EXPECT_EQ(res->body.find("no such endpoint"), std::string::npos) << route.method << " " << path;
     EXPECT_LT(res->status, 500) << route.method << " " << path;
