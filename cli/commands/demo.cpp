@@ -29,7 +29,7 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::string size = "320x192";
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("demo", "Generate the procedural demo archive, ingest it, show where to look");
+  auto* cmd = app.add_subcommand("demo", "Generate the demo archive, ingest it, render the demo film, show where to look");
   cmd->add_option("--out", args->out, "Folder for the demo archive and its catalog")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of the procedural archive")->capture_default_str();
   cmd->add_option("--images", args->images, "Number of generated stills")
