@@ -7,6 +7,7 @@
 
 #include <link.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -47,13 +48,23 @@ std::string blas_library() {
 
 bool blas_is_reference() { return blas_library() == "reference"; }
 
+// libtorch's OpenMP thread count is per calling thread (OpenMP's nthreads ICV), and a thread
+// that never set it copies the last value any thread set, at its first parallel region. So each
+// thread that runs libtorch work says what it wants, once.
 void configure_torch_threads() {
-  static const bool configured = [] {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    torch::set_num_threads(static_cast<int>(cores));
-    return true;
-  }();
-  (void)configured;
+  thread_local bool configured = false;
+  if (!configured) {
+    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    configured = true;
+  }
+}
+
+void use_one_torch_thread_here() {
+  thread_local bool done = false;
+  if (!done) {
+    torch::set_num_threads(1);
+    done = true;
+  }
 }
 
 std::string runtime_versions() {

@@ -16,7 +16,13 @@ std::string blas_library();
 // True when matrix products run on netlib's reference BLAS, about 10x slower than OpenBLAS here.
 bool blas_is_reference();
 
-// Sets libtorch's intra-op thread count to the number of cores (libtorch may default to one).
+// Sets libtorch's intra-op thread count to the number of cores for the calling thread (libtorch
+// may default to one); call it on every thread that runs libtorch work.
 void configure_torch_threads();
+
+// Sets libtorch's intra-op threads to 1 for the calling thread only (its OpenMP setting): for
+// server threads that each run a small model side by side, where splitting one request over
+// both cores costs more in hand-offs than it gains.
+void use_one_torch_thread_here();
 
 }  // namespace palimpsest

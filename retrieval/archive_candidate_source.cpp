@@ -14,15 +14,22 @@ ArchiveCandidateSource::ArchiveCandidateSource(Catalog& catalog, ClipEncoder* en
       model_id_(model_id),
       searcher_(catalog, encoder, index) {}
 
+const std::vector<float>& ArchiveCandidateSource::embedding(std::int64_t record_id) {
+  auto it = embeddings_.find(record_id);
+  if (it == embeddings_.end()) {
+    auto v = catalog_.embedding(record_id, model_id_);
+    it = embeddings_.emplace(record_id, v ? std::move(*v) : std::vector<float>{}).first;
+  }
+  return it->second;
+}
+
 Candidate ArchiveCandidateSource::to_candidate(const RecordRow& r, const std::vector<float>* query) {
   Candidate c;
   c.record_id = r.id;
   c.kind = r.kind;
   c.source_id = r.source_id;
   c.ts_ms = r.ts_ms;
-  if (encoder_ && model_id_ > 0) {
-    if (auto v = catalog_.embedding(r.id, model_id_)) c.embedding = std::move(*v);
-  }
+  if (encoder_ && model_id_ > 0) c.embedding = embedding(r.id);
   if (query && c.embedding.size() == query->size()) {
     double dot = 0;
     for (std::size_t i = 0; i < query->size(); ++i) dot += static_cast<double>(c.embedding[i]) * (*query)[i];
@@ -52,14 +59,18 @@ std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& que
 }
 
 std::optional<Candidate> ArchiveCandidateSource::record(std::int64_t id) {
-  auto r = catalog_.record(id);
+  const RecordRow* r = searcher_.record(id);
   if (!r) return std::nullopt;
   return to_candidate(*r, nullptr);
 }
 
 std::vector<float> ArchiveCandidateSource::embed_text(const std::string& text) {
   if (!encoder_) return {};
-  return encoder_->encode_texts({text}).at(0);
+  return searcher_.text_vector(text);
+}
+
+void ArchiveCandidateSource::prepare(const std::vector<std::string>& texts) {
+  if (encoder_ && index_) searcher_.prepare_text_vectors(texts);
 }
 
 }  // namespace palimpsest

@@ -1,8 +1,13 @@
 #pragma once
 // The planner's view of the archive: hybrid search over the catalog, with each candidate's
 // cosine similarity and stored embedding, so that planning sees exactly what search sees.
+//
+// One source serves one planning run: it caches what it reads (record rows and embeddings, which
+// recur across the shots' candidate lists, and text embeddings, encoded in one batch by prepare()),
+// so a plan costs one catalog read per distinct record rather than one per candidate.
 
 #include <memory>
+#include <unordered_map>
 
 #include "retrieval/planner.h"
 #include "retrieval/searcher.h"
@@ -18,14 +23,17 @@ class ArchiveCandidateSource : public CandidateSource {
   std::vector<Candidate> candidates(const std::string& query_text, int k) override;
   std::optional<Candidate> record(std::int64_t id) override;
   std::vector<float> embed_text(const std::string& text) override;
+  void prepare(const std::vector<std::string>& texts) override;
 
  private:
   Candidate to_candidate(const RecordRow& record, const std::vector<float>* query);
+  const std::vector<float>& embedding(std::int64_t record_id);  // empty when the record has none
   Catalog& catalog_;
   ClipEncoder* encoder_;
   DenseIndex* index_;
   std::int64_t model_id_;
   Searcher searcher_;
+  std::unordered_map<std::int64_t, std::vector<float>> embeddings_;
 };
 
 }  // namespace palimpsest

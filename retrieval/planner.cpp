@@ -386,6 +386,17 @@ class PlanRun {
 
 Planner::Planner(CandidateSource& source, PlannerOptions options) : source_(source), options_(std::move(options)) {}
 
-void Planner::plan(Timeline& timeline) { PlanRun(source_, options_, text_embeddings_).run(timeline); }
+void Planner::plan(Timeline& timeline) {
+  std::vector<std::string> texts;
+  for (const Shot& shot : timeline.shots) {
+    if (!shot.text.empty()) texts.push_back(shot.text);
+    if (!shot.negative.empty()) texts.push_back(shot.negative);
+    if (options_.term_weight_strength != 0)
+      for (const PromptTerm& term : shot.terms)
+        if (term.weight != 1.0 && !term.text.empty()) texts.push_back(term.text);
+  }
+  source_.prepare(texts);
+  PlanRun(source_, options_, text_embeddings_).run(timeline);
+}
 
 }  // namespace palimpsest

@@ -71,6 +71,9 @@ class CandidateSource {
   virtual std::vector<Candidate> candidates(const std::string& query_text, int k) = 0;  // hybrid search, best first
   virtual std::optional<Candidate> record(std::int64_t id) = 0;                         // for pinned records
   virtual std::vector<float> embed_text(const std::string& text) = 0;                   // for negative prompts
+  // Called once before a plan with every text the plan will query or embed (shot texts, weighted
+  // terms, negative prompts), so that a source can encode them in one batch. Optional.
+  virtual void prepare(const std::vector<std::string>& texts) { (void)texts; }
 };
 
 struct PlannerOptions {

@@ -3,9 +3,12 @@
 // their reciprocal rank fusion, with filters by archive, kind and time. Every hit carries its
 // dense score, lexical score and fused rank.
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "indexer/media/rgb_image.h"
@@ -40,6 +43,9 @@ struct SearchResult {
 
 constexpr int kMaxSearchK = 1000;
 
+// A Searcher caches what it has read (record rows, text embeddings) for its lifetime: make one
+// per request, or per batch of requests that may share those reads (a planning run). Not
+// thread-safe (one Catalog connection).
 class Searcher {
  public:
   // encoder and index may be null: search is then lexical only (and says so for dense requests).
@@ -52,12 +58,22 @@ class Searcher {
   // The dense query vector for a request (text and/or image, averaged and normalised).
   std::vector<float> query_vector(const SearchRequest& request);
 
+  // The text encoder's vector for `text` (cached). Throws SearchError without an encoder.
+  const std::vector<float>& text_vector(const std::string& text);
+  // Encodes the texts not cached yet in one batch (one encoder call instead of one per text).
+  void prepare_text_vectors(const std::vector<std::string>& texts);
+
+  // The catalog's record `id` (cached; nullptr when it does not exist).
+  const RecordRow* record(std::int64_t id);
+
  private:
   std::vector<ScoredId> dense_candidates(const std::vector<float>& query, int depth,
                                          const SearchFilter& filter);
   Catalog& catalog_;
   ClipEncoder* encoder_;
   DenseIndex* index_;
+  std::unordered_map<std::int64_t, std::optional<RecordRow>> records_;
+  std::map<std::string, std::vector<float>> text_vectors_;
 };
 
 }  // namespace palimpsest

@@ -103,7 +103,9 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
           encoder = ClipEncoder::load(*dir);
           auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256);
           if (model && catalog.count_embeddings(model->id) > 0) {
-            index = open_dense_index(catalog, model->id);
+            index = open_dense_index(catalog, model->id, [](const std::string& line) {
+              std::cerr << "palimpsest: note: vector index: " << line << "\n";
+            });
           } else {
             note = "no records are embedded with " + encoder->info().name + " yet: lexical results only";
           }

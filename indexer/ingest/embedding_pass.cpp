@@ -4,6 +4,8 @@
 
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/media/image_codec.h"
+#include "indexer/vector/vector_store.h"
+#include "indexer/vector/vector_store_location.h"
 
 namespace palimpsest {
 
@@ -55,6 +57,19 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
     });
     report.embedded += static_cast<std::int64_t>(image_ids.size() + text_ids.size());
     if (options.progress) options.progress(report.embedded, total);
+  }
+  // Catch the vector store up (added vectors, and the ones of records replaced or deleted since
+  // it was saved) and save it. Its failure never fails the pass: the catalog holds the vectors.
+  if (options.update_index && catalog.count_embeddings(report.model_id) > 0) {
+    try {
+      VectorStoreOptions store_options;
+      store_options.log = [&](const std::string& line) { report.index_notes.push_back(line); };
+      const VectorStore store =
+          VectorStore::open(catalog, report.model_id, vector_store_folder(catalog.path()), store_options);
+      report.indexed = store.size();
+    } catch (const std::exception& e) {
+      report.index_notes.push_back(std::string("vector index not updated: ") + e.what());
+    }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;

@@ -3,6 +3,8 @@
 // (the catalog's thumbnail), texts and subtitles by their text. Vectors go to the catalog's
 // embeddings table, the source of truth from which vector indexes are built. Resumable: an
 // interrupted pass leaves whole batches committed, and the next pass continues from there.
+// Afterwards the model's vector store (indexer/vector/, saved beside the catalog) is brought in
+// line with the table and saved, so that the first search does not have to catch up.
 
 #include <cstdint>
 #include <functional>
@@ -23,12 +25,18 @@ struct EmbeddingReport {
   std::map<std::string, std::int64_t> by_kind;
   std::vector<std::string> failures;  // "record N: reason"
   double seconds = 0;
+  // The vector store after the pass: live vectors, and what happened to it (repairs, or why it
+  // could not be saved: the next search then builds it from the catalog).
+  std::int64_t indexed = 0;
+  std::vector<std::string> index_notes;
 };
 
 struct EmbeddingPassOptions {
   int batch_size = 64;
   // Called after each batch with (records embedded so far, records that needed it at the start).
   std::function<void(std::int64_t done, std::int64_t total)> progress;
+  // Bring the model's vector store up to date after embedding (off: the next search does it).
+  bool update_index = true;
 };
 
 // Registers the encoder's model in the catalog (by name and weights hash) and embeds what is

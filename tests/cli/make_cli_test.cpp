@@ -79,6 +79,7 @@ TEST(MakeCli, RendersFramesMapsProvenanceAndAPlayableVideo) {
   MediaDecoder video(film->video_path);
   EXPECT_EQ(video.info().width, 64);
   EXPECT_EQ(video.info().height, 48);
+  EXPECT_NEAR(video.info().fps, 4.0, 0.01);
   std::int64_t decoded = 0;
   while (video.next_frame()) ++decoded;
   EXPECT_EQ(decoded, film->frame_count);

@@ -1,0 +1,380 @@
+#include "indexer/vector/store_index.h"
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/VectorTransform.h>
+#include <faiss/IVFlib.h>
+#include <faiss/index_factory.h>
+#include <faiss/invlists/InvertedLists.h>
+
+#include "indexer/vector/gpu_support.h"
+#include "indexer/vector/vectorised_flat.h"
+
+namespace palimpsest {
+namespace {
+
+using idx_t = faiss::Index::idx_t;
+
+// Accepts positions whose entry is live (not tombstoned) and whose record passes the filter.
+// FAISS calls it inside OpenMP regions, where an escaping exception aborts the process, so an
+// exception from the caller's filter is kept and rethrown after the search (rethrow()).
+struct PositionFilter : faiss::IDSelector {
+  PositionFilter(const std::vector<idx_t>& id_map, const IdFilter* filter)
+      : id_map(id_map), filter(filter) {}
+  bool is_member(idx_t pos) const override {
+    if (pos < 0 || pos >= static_cast<idx_t>(id_map.size())) return false;
+    const idx_t id = id_map[static_cast<std::size_t>(pos)];
+    if (id < 0) return false;
+    if (!filter) return true;
+    try {
+      return (*filter)(id);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      return false;
+    }
+  }
+  void rethrow() const {
+    if (error) std::rethrow_exception(error);
+  }
+  const std::vector<idx_t>& id_map;
+  const IdFilter* filter;
+  mutable std::mutex error_mutex;
+  mutable std::exception_ptr error;
+};
+
+// Selects the positions marked in `marks`.
+struct MarkedPositions : faiss::IDSelector {
+  explicit MarkedPositions(const std::vector<char>& marks) : marks(marks) {}
+  bool is_member(idx_t pos) const override {
+    return pos >= 0 && pos < static_cast<idx_t>(marks.size()) && marks[static_cast<std::size_t>(pos)];
+  }
+  const std::vector<char>& marks;
+};
+
+// Appends accepted hits from FAISS output (positions as labels) until `out` holds k.
+void collect(const std::vector<float>& scores, const std::vector<idx_t>& labels,
+             const std::vector<idx_t>& id_map, const IdFilter* filter, int k,
+             std::vector<VectorHit>& out) {
+  for (std::size_t i = 0; i < labels.size() && static_cast<int>(out.size()) < k; ++i) {
+    const idx_t pos = labels[i];
+    if (pos < 0) continue;  // FAISS pads with -1 when it found fewer than k
+    const idx_t id = id_map[static_cast<std::size_t>(pos)];
+    if (id < 0 || (filter && !(*filter)(id))) continue;
+    out.push_back({id, scores[i]});
+  }
+}
+
+std::uint64_t flat_bytes(const faiss::Index* index);
+
+std::uint64_t structure_bytes(const faiss::Index* index, bool lists_mapped) {
+  if (!index) return 0;
+  if (const auto* flat = dynamic_cast<const faiss::IndexFlatCodes*>(index)) return flat->codes.size();
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index))
+    return structure_bytes(hnsw->storage, lists_mapped) + hnsw->hnsw.neighbors.size() * 4 +
+           hnsw->hnsw.levels.size() * 4 + hnsw->hnsw.offsets.size() * 8;
+  if (const auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+    std::uint64_t b = structure_bytes(pre->index, lists_mapped);
+    for (const faiss::VectorTransform* t : pre->chain)
+      b += static_cast<std::uint64_t>(t->d_in) * t->d_out * 4;
+    return b;
+  }
+  if (const auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index)) {
+    std::uint64_t b = structure_bytes(ivf->quantizer, lists_mapped);
+    if (!lists_mapped) b += static_cast<std::uint64_t>(ivf->ntotal) * (ivf->code_size + 8);
+    if (const auto* pq = dynamic_cast<const faiss::IndexIVFPQ*>(ivf))
+      b += pq->pq.centroids.size() * 4 + pq->precomputed_table.size() * 4;
+    return b;
+  }
+  return flat_bytes(index);
+}
+
+std::uint64_t flat_bytes(const faiss::Index* index) {
+  return static_cast<std::uint64_t>(index->ntotal) * index->d * 4;  // unknown type: a guess
+}
+
+}  // namespace
+
+StoreIndex::StoreIndex(const IndexPlan& plan, int dim) : plan_(plan), dim_(dim) {
+  faiss::Index* inner = faiss::index_factory(dim, plan.factory.c_str(), faiss::METRIC_INNER_PRODUCT);
+  inner = install_vectorised_flat(inner);
+  map_ = std::make_unique<faiss::IndexIDMap2>(inner);
+  map_->own_fields = true;
+  locate_parts();
+  if (hnsw_ && plan.ef_construction > 0) hnsw_->hnsw.efConstruction = plan.ef_construction;
+  // index_factory() turns on polysemous training for "PQ{m}" (it is off only with "np"): a
+  // simulated annealing over code assignments that serves Hamming-filtered search, which the
+  // store does not use, and that takes most of the training time. Keep the factory string
+  // standard and switch it off here.
+  if (auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(ivf_)) pq->do_polysemous_training = false;
+  if (ivf_) {
+    if (auto* qh = dynamic_cast<faiss::IndexHNSW*>(ivf_->quantizer))
+      if (plan.ef_construction > 0) qh->hnsw.efConstruction = plan.ef_construction;
+  }
+}
+
+StoreIndex::StoreIndex(std::unique_ptr<faiss::IndexIDMap2> map, const IndexPlan& plan,
+                       std::vector<std::uint64_t> fingerprints, bool memory_mapped)
+    : plan_(plan), dim_(static_cast<int>(map->d)), map_(std::move(map)),
+      fingerprints_(std::move(fingerprints)), memory_mapped_(memory_mapped) {
+  if (map_->metric_type != faiss::METRIC_INNER_PRODUCT)
+    throw VectorStoreError("the index does not use inner-product similarity");
+  if (fingerprints_.size() != map_->id_map.size() || map_->index->ntotal != map_->ntotal)
+    throw VectorStoreError("the index and its id map disagree on the number of entries");
+  map_->index = install_vectorised_flat(map_->index);
+  locate_parts();
+  const bool want_hnsw = plan_.kind == VectorIndexKind::hnsw;
+  const bool want_ivf = plan_.kind == VectorIndexKind::ivf_flat || plan_.kind == VectorIndexKind::ivf_pq;
+  if (want_hnsw != (hnsw_ != nullptr) || want_ivf != (ivf_ != nullptr))
+    throw VectorStoreError("the index structure does not match its recorded type " + plan_.factory);
+  // Tombstones are saved as id -1; IndexIDMap2's reader put them in rev_map.
+  map_->rev_map.erase(-1);
+  deleted_ = std::count(map_->id_map.begin(), map_->id_map.end(), idx_t{-1});
+  if (deleted_ > 0 && !hnsw_) throw VectorStoreError("deleted entries in a non-graph index");
+}
+
+StoreIndex::~StoreIndex() = default;
+
+void StoreIndex::locate_parts() {
+  hnsw_ = dynamic_cast<faiss::IndexHNSW*>(map_->index);
+  ivf_ = faiss::ivflib::try_extract_index_ivf(map_->index);
+}
+
+bool StoreIndex::needs_training() const { return !map_->index->is_trained; }
+
+void StoreIndex::train(std::int64_t n, const float* x, int kmeans_iterations, std::uint32_t seed) {
+  if (!needs_training()) return;
+  if (n <= 0) throw VectorStoreError("cannot train " + plan_.factory + " on no vectors");
+  // k-means assignment with our kernels instead of Debian's reference BLAS (see
+  // inner_product.h); IVF uses clustering_index only while training and does not own it.
+  VectorisedFlatIP assigner(dim_);
+  if (ivf_) {
+    ivf_->cp.niter = kmeans_iterations;
+    ivf_->cp.seed = static_cast<int>(seed);
+    ivf_->clustering_index = &assigner;
+    if (auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(ivf_)) {
+      // FAISS's PQ k-means runs on its own generic kernels (about 4 s per sub-quantizer per
+      // 16k points here); 64 points per centroid is enough for 256-entry codebooks.
+      pq->pq.cp.niter = kmeans_iterations;
+      pq->pq.cp.seed = static_cast<int>(seed);
+      pq->pq.cp.max_points_per_centroid = 64;
+    }
+  }
+  if (auto* pre = dynamic_cast<faiss::IndexPreTransform*>(map_->index)) {
+    // OPQ alternates rotation and PQ training; FAISS's default of 50 rounds costs minutes on
+    // Debian's generic build, so it follows the same iteration budget as k-means.
+    for (faiss::VectorTransform* t : pre->chain)
+      if (auto* opq = dynamic_cast<faiss::OPQMatrix*>(t)) opq->niter = kmeans_iterations;
+  }
+  try {
+    map_->train(n, x);
+  } catch (...) {
+    if (ivf_) ivf_->clustering_index = nullptr;
+    throw;
+  }
+  if (ivf_) ivf_->clustering_index = nullptr;
+}
+
+bool StoreIndex::contains(std::int64_t id) const { return map_->rev_map.count(id) != 0; }
+
+std::optional<std::uint64_t> StoreIndex::fingerprint(std::int64_t id) const {
+  const auto it = map_->rev_map.find(id);
+  if (it == map_->rev_map.end()) return std::nullopt;
+  return fingerprints_[static_cast<std::size_t>(it->second)];
+}
+
+void StoreIndex::for_each_live(
+    const std::function<void(std::int64_t, std::uint64_t)>& visit) const {
+  for (std::size_t i = 0; i < map_->id_map.size(); ++i)
+    if (map_->id_map[i] >= 0) visit(map_->id_map[i], fingerprints_[i]);
+}
+
+void StoreIndex::add(std::int64_t n, const std::int64_t* ids, const float* unit_vectors,
+                     const std::uint64_t* fingerprints) {
+  if (n <= 0) return;
+  materialise();
+  gpu_.reset();
+  if (needs_training()) throw VectorStoreError("the index " + plan_.factory + " is not trained");
+  map_->add_with_ids(n, unit_vectors, ids);
+  fingerprints_.insert(fingerprints_.end(), fingerprints, fingerprints + n);
+}
+
+std::int64_t StoreIndex::remove(const std::vector<std::int64_t>& ids) {
+  std::vector<char> marks(static_cast<std::size_t>(entries()), 0);
+  std::int64_t found = 0;
+  for (std::int64_t id : ids) {
+    const auto it = map_->rev_map.find(id);
+    if (it == map_->rev_map.end() || marks[static_cast<std::size_t>(it->second)]) continue;
+    marks[static_cast<std::size_t>(it->second)] = 1;
+    ++found;
+  }
+  if (found == 0) return 0;
+  materialise();
+  gpu_.reset();
+  if (hnsw_) {
+    // FAISS's HNSW cannot drop nodes: tombstone them (the graph still routes through them).
+    for (std::size_t pos = 0; pos < marks.size(); ++pos) {
+      if (!marks[pos]) continue;
+      map_->rev_map.erase(map_->id_map[pos]);
+      map_->id_map[pos] = -1;
+    }
+    deleted_ += found;
+    return found;
+  }
+  // Flat compacts its storage in order; IVF drops list entries but keeps the remaining labels,
+  // which are positions, so renumber them to the compacted positions.
+  std::vector<idx_t> new_position(marks.size(), -1);
+  idx_t kept = 0;
+  for (std::size_t pos = 0; pos < marks.size(); ++pos)
+    if (!marks[pos]) new_position[pos] = kept++;
+  MarkedPositions selector(marks);
+  map_->index->remove_ids(selector);
+  if (ivf_) {
+    auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf_->invlists);
+    if (!lists) throw VectorStoreError("unexpected inverted-list type in " + plan_.factory);
+    for (auto& list_ids : lists->ids)
+      for (idx_t& label : list_ids) label = new_position[static_cast<std::size_t>(label)];
+  }
+  std::size_t out = 0;
+  for (std::size_t pos = 0; pos < marks.size(); ++pos) {
+    if (marks[pos]) continue;
+    map_->id_map[out] = map_->id_map[pos];
+    fingerprints_[out] = fingerprints_[pos];
+    ++out;
+  }
+  map_->id_map.resize(out);
+  fingerprints_.resize(out);
+  map_->ntotal = static_cast<idx_t>(out);
+  map_->construct_rev_map();
+  if (map_->index->ntotal != map_->ntotal)
+    throw VectorStoreError("removal left the index and its id map out of step");
+  return found;
+}
+
+void StoreIndex::search(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const {
+  out.clear();
+  if (k <= 0 || live() == 0) return;
+  k = static_cast<int>(std::min<std::int64_t>(k, live()));
+  if (hnsw_) search_hnsw(q, k, filter, out);
+  else if (ivf_) search_ivf(q, k, filter, out);
+  else search_flat(q, k, filter, out);
+}
+
+void StoreIndex::set_settings(const SearchSettings& settings) {
+  settings_ = settings;
+  if (hnsw_ && settings.ef_search > 0) hnsw_->hnsw.efSearch = settings.ef_search;
+  // An HNSW coarse quantizer must look at least as wide as the lists it returns.
+  if (ivf_)
+    if (auto* quantizer = dynamic_cast<faiss::IndexHNSW*>(ivf_->quantizer))
+      quantizer->hnsw.efSearch = std::max(64, 2 * settings.nprobe);
+}
+
+void StoreIndex::search_flat(const float* q, int k, const IdFilter* filter,
+                             std::vector<VectorHit>& out) const {
+  std::vector<float> scores(static_cast<std::size_t>(k));
+  std::vector<idx_t> labels(static_cast<std::size_t>(k));
+  if (gpu_ && !filter) {
+    gpu_->search(1, q, k, scores.data(), labels.data());
+  } else {
+    PositionFilter selector(map_->id_map, filter);
+    faiss::SearchParameters params;
+    params.sel = filter ? &selector : nullptr;
+    map_->index->search(1, q, k, scores.data(), labels.data(), &params);
+    selector.rethrow();
+  }
+  collect(scores, labels, map_->id_map, filter, k, out);
+}
+
+void StoreIndex::search_ivf(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const {
+  const SearchSettings& s = settings_;
+  std::vector<float> scores(static_cast<std::size_t>(k));
+  std::vector<idx_t> labels(static_cast<std::size_t>(k));
+  if (gpu_ && !filter) {
+    gpu_->search(1, q, k, scores.data(), labels.data());
+    collect(scores, labels, map_->id_map, filter, k, out);
+    return;
+  }
+  PositionFilter selector(map_->id_map, filter);
+  const int nlist = static_cast<int>(ivf_->nlist);
+  faiss::SearchParametersIVF params;
+  params.nprobe = static_cast<std::size_t>(std::clamp(s.nprobe > 0 ? s.nprobe : 1, 1, nlist));
+  params.sel = filter ? &selector : nullptr;
+  while (true) {
+    map_->index->search(1, q, k, scores.data(), labels.data(), &params);
+    selector.rethrow();
+    out.clear();
+    collect(scores, labels, map_->id_map, filter, k, out);
+    // With a selective filter the probed lists may hold fewer than k accepted records: widen.
+    if (!filter || static_cast<int>(out.size()) >= k || static_cast<int>(params.nprobe) >= nlist) break;
+    params.nprobe = std::min<std::size_t>(static_cast<std::size_t>(nlist), params.nprobe * 4);
+  }
+}
+
+void StoreIndex::search_hnsw(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const {
+  // FAISS 1.7.3's HNSW honours SearchParameters::sel (not efSearch: see set_settings); it
+  // searches max(efSearch, k) candidates, so asking for more hits also searches wider.
+  const bool screened = filter || deleted_ > 0;
+  const std::int64_t n = entries();
+  PositionFilter selector(map_->id_map, filter);
+  faiss::SearchParametersHNSW params;
+  params.efSearch = hnsw_->hnsw.efSearch;
+  params.sel = screened ? &selector : nullptr;
+  std::int64_t fetch = k;
+  std::vector<float> scores;
+  std::vector<idx_t> labels;
+  while (true) {
+    scores.resize(static_cast<std::size_t>(fetch));
+    labels.resize(static_cast<std::size_t>(fetch));
+    hnsw_->search(1, q, fetch, scores.data(), labels.data(), &params);
+    selector.rethrow();
+    out.clear();
+    collect(scores, labels, map_->id_map, filter, k, out);
+    if (static_cast<int>(out.size()) >= k || fetch >= n) return;
+    if (fetch * 4 >= n) break;  // the filter rejects most of the graph: scan exactly instead
+    fetch *= 4;
+  }
+  // Exact scan of the graph's storage (the full vectors) with the same selector.
+  faiss::SearchParameters exact;
+  exact.sel = &selector;
+  scores.assign(static_cast<std::size_t>(k), 0);
+  labels.assign(static_cast<std::size_t>(k), -1);
+  hnsw_->storage->search(1, q, k, scores.data(), labels.data(), &exact);
+  selector.rethrow();
+  out.clear();
+  collect(scores, labels, map_->id_map, filter, k, out);
+}
+
+void StoreIndex::materialise() {
+  if (!memory_mapped_) return;
+  if (ivf_) {
+    const faiss::InvertedLists* mapped = ivf_->invlists;
+    auto* lists = new faiss::ArrayInvertedLists(mapped->nlist, mapped->code_size);
+    for (std::size_t l = 0; l < mapped->nlist; ++l) {
+      const std::size_t n = mapped->list_size(l);
+      if (n == 0) continue;
+      faiss::InvertedLists::ScopedIds ids(mapped, l);
+      faiss::InvertedLists::ScopedCodes codes(mapped, l);
+      lists->add_entries(l, n, ids.get(), codes.get());
+    }
+    ivf_->replace_invlists(lists, true);
+  }
+  memory_mapped_ = false;
+}
+
+void StoreIndex::refresh_gpu_copy(bool wanted) {
+  gpu_.reset();
+  if (wanted && !hnsw_ && live() > 0) gpu_ = gpu_search_copy(*map_->index, settings_.nprobe);
+}
+
+std::uint64_t StoreIndex::memory_bytes() const {
+  return structure_bytes(map_->index, memory_mapped_) + map_->id_map.size() * 8 +
+         fingerprints_.size() * 8 + map_->rev_map.size() * 40;
+}
+
+}  // namespace palimpsest
