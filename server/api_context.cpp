@@ -1,8 +1,11 @@
 #include "server/api_context.h"
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include "indexer/clip/model_location.h"
+#include "indexer/runtime_info.h"
 
 namespace palimpsest::server {
 
@@ -55,12 +58,60 @@ ClipEncoder* ApiContext::encoder() {
     try {
       std::optional<std::filesystem::path> dir =
           options_.model_dir.empty() ? default_model_dir() : std::optional(options_.model_dir);
-      if (dir) encoder_ = ClipEncoder::load(*dir);
+      if (dir) {
+        encoder_ = ClipEncoder::load(*dir);
+        encoder_dir_ = *dir;
+      }
     } catch (const std::exception& e) {
       if (options_.log) options_.log(std::string("model not loaded: ") + e.what());
     }
   });
   return encoder_.get();
+}
+
+EncoderLease::~EncoderLease() {
+  if (encoder_) context_->give_back(encoder_);
+}
+
+EncoderLease ApiContext::lease_encoder() {
+  ClipEncoder* first = encoder();
+  if (!first) return {};
+  use_one_torch_thread_here();
+  const int max_encoders = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::unique_lock<std::mutex> lock(pool_mutex_);
+  if (idle_.empty() && leased_ == 0 && pool_.empty()) idle_.push_back(first);  // the first lease
+  for (;;) {
+    if (!idle_.empty()) {
+      ClipEncoder* e = idle_.back();
+      idle_.pop_back();
+      ++leased_;
+      return EncoderLease(this, e);
+    }
+    if (leased_ < max_encoders) {
+      ++leased_;  // reserve the slot, load without the lock
+      lock.unlock();
+      std::unique_ptr<ClipEncoder> copy;
+      try {
+        copy = ClipEncoder::load(encoder_dir_);
+      } catch (...) {
+        lock.lock();
+        --leased_;
+        pool_returned_.notify_one();
+        throw;
+      }
+      lock.lock();
+      pool_.push_back(std::move(copy));
+      return EncoderLease(this, pool_.back().get());
+    }
+    pool_returned_.wait(lock);
+  }
+}
+
+void ApiContext::give_back(ClipEncoder* encoder) {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  idle_.push_back(encoder);
+  --leased_;
+  pool_returned_.notify_one();
 }
 
 std::shared_ptr<DenseIndex> ApiContext::dense_index(Catalog& catalog) {

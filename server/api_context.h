@@ -4,8 +4,10 @@
 
 #include <httplib.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -33,6 +35,25 @@ std::int64_t parse_id(const std::string& text, const std::string& what);
 std::optional<std::int64_t> query_int(const httplib::Request& req, const std::string& name,
                                       std::int64_t min, std::int64_t max);
 
+class ApiContext;
+
+// An encoder borrowed from the context's pool for one request; returned on destruction.
+// libtorch modules are not shared between concurrent callers: each concurrent request gets its
+// own copy of the (small) model, up to one per core, instead of queueing behind one lock.
+class EncoderLease {
+ public:
+  EncoderLease() = default;
+  EncoderLease(ApiContext* context, ClipEncoder* encoder) : context_(context), encoder_(encoder) {}
+  EncoderLease(EncoderLease&& o) noexcept : context_(o.context_), encoder_(o.encoder_) { o.encoder_ = nullptr; }
+  EncoderLease& operator=(EncoderLease&&) = delete;
+  ~EncoderLease();
+  ClipEncoder* get() const { return encoder_; }
+
+ private:
+  ApiContext* context_ = nullptr;
+  ClipEncoder* encoder_ = nullptr;
+};
+
 class ApiContext {
  public:
   explicit ApiContext(const ServerOptions& options);
@@ -41,18 +62,29 @@ class ApiContext {
   // This thread's connection to the catalog (SQLite connections are per thread).
   Catalog& catalog();
 
-  // Dense search state, loaded once; null encoder when no model is available.
+  // The model's description (name, weights): the first encoder, loaded once; null when no model
+  // is available. Do not run it: lease one for that.
   ClipEncoder* encoder();
+  // An encoder for this request's own use (waits while one per core is busy); its get() is null
+  // when no model is available. The calling thread's libtorch intra-op threads are set to 1:
+  // requests run side by side, one core each.
+  EncoderLease lease_encoder();
   // The dense index for the encoder's model, rebuilt when the catalog's embeddings changed.
   // Shared so that a rebuild never pulls it from under a running search.
   std::shared_ptr<DenseIndex> dense_index(Catalog& catalog);
-  std::mutex& encoder_mutex() { return encoder_mutex_; }  // libtorch modules: one caller at a time
 
  private:
   ServerOptions options_;
   std::once_flag encoder_once_;
+  friend class EncoderLease;
+  void give_back(ClipEncoder* encoder);
   std::unique_ptr<ClipEncoder> encoder_;
-  std::mutex encoder_mutex_;
+  std::filesystem::path encoder_dir_;
+  std::mutex pool_mutex_;
+  std::condition_variable pool_returned_;
+  std::vector<std::unique_ptr<ClipEncoder>> pool_;  // copies beyond encoder_
+  std::vector<ClipEncoder*> idle_;
+  int leased_ = 0;
   std::mutex index_mutex_;
   std::shared_ptr<DenseIndex> index_;
   std::int64_t index_count_ = -1;

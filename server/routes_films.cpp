@@ -340,16 +340,15 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
                                           std::to_string(context.options().max_film_frames)};
     Catalog& catalog = context.catalog();
     std::shared_ptr<DenseIndex> index = context.dense_index(catalog);
-    ClipEncoder* encoder = index ? context.encoder() : nullptr;
+    EncoderLease lease = index ? context.lease_encoder() : EncoderLease();
+    ClipEncoder* encoder = lease.get();
     std::int64_t model_id = 0;
     if (encoder)
       if (auto m = catalog.find_model(encoder->info().name, encoder->info().weights_sha256)) model_id = m->id;
     const std::string label = "api:" + (timeline.title.empty() ? std::string("manuscript") : timeline.title);
     PlannedFilm planned;
     try {
-      // Planning embeds every shot's text: one caller at a time through the libtorch modules.
-      std::unique_lock<std::mutex> lock(context.encoder_mutex(), std::defer_lock);
-      if (encoder) lock.lock();
+      // Planning embeds every shot's text with the leased encoder.
       planned = plan_and_save_film(catalog, std::move(timeline), label, encoder, index.get(), model_id);
     } catch (const ManuscriptError& e) {
       throw ApiError{422, "invalid_manuscript", e.what()};

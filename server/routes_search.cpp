@@ -99,19 +99,14 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
       return;
     }
   }
-  ClipEncoder* encoder = index ? context.encoder() : nullptr;
+  EncoderLease lease = index && request.mode != SearchMode::lexical ? context.lease_encoder() : EncoderLease();
+  ClipEncoder* encoder = index ? (lease.get() ? lease.get() : context.encoder()) : nullptr;
   if (request.image && !encoder)
     throw ApiError{409, "no_model", "image search needs an embedding model and embedded records"};
   std::vector<SearchResult> results;
   try {
     Searcher searcher(catalog, encoder, index.get());
-    if (encoder && request.mode != SearchMode::lexical) {
-      // The query embedding runs libtorch modules: one request at a time through the encoder.
-      std::lock_guard<std::mutex> lock(context.encoder_mutex());
-      results = searcher.search(request);
-    } else {
-      results = searcher.search(request);
-    }
+    results = searcher.search(request);
   } catch (const SearchError& e) {
     throw ApiError{400, "bad_request", e.what()};
   }
