@@ -155,8 +155,8 @@ IndexPlan plan_index(std::int64_t n, int dim, const VectorStoreOptions& o) {
           " vectors: graph search";
   } else if (n < o.ivf_flat_max) {
     kind = VectorIndexKind::ivf_flat;
-    why = "between " + std::to_string(o.hnsw_max) + " and " + std::to_string(o.ivf_flat_max) +
-          " vectors: inverted lists";
+    why = "between " + std::to_string(std::max(o.flat_max, o.hnsw_max)) + " and " +
+          std::to_string(o.ivf_flat_max) + " vectors: inverted lists";
   } else {
     why = std::to_string(o.ivf_flat_max) + " vectors or more: compressed inverted lists";
   }

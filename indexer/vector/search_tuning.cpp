@@ -122,9 +122,11 @@ SearchSettings tune_search(StoreIndex& index, const TuningSample& sample,
   for (SearchSettings s : steps) {
     index.set_settings(s);
     s.recall_at_10 = measure_recall(index, sample, &s.p50_ms);
-    if (have && s.p50_ms > options.latency_target_ms) break;
+    if (have && s.p50_ms > options.latency_limit_ms) break;
     // Saturated (PQ codes cap recall; a wider search finds nothing new): keep the cheaper one.
-    if (have && s.recall_at_10 < chosen.recall_at_10 + 0.002) break;
+    // Relative, so that structureless data, where recall starts near 0 and doubles with each
+    // doubling of nprobe, is not mistaken for a plateau.
+    if (have && s.recall_at_10 < chosen.recall_at_10 * 1.02 + 1e-4) break;
     chosen = s;
     have = true;
     if (s.recall_at_10 >= options.target_recall) break;

@@ -47,7 +47,7 @@ class TuningSample {
 double measure_recall(const StoreIndex& index, const TuningSample& sample, double* p50_ms);
 
 // The cheapest setting that reaches options.target_recall, never slower than
-// options.latency_target_ms unless even the cheapest is, and not wider than the point where
+// options.latency_limit_ms unless even the cheapest is, and not wider than the point where
 // recall stops improving; with what it measured. Flat indexes
 // need no tuning (recall 1).
 // Leaves the chosen settings applied to `index` (which must not be searched by other threads

@@ -83,7 +83,7 @@ VectorStoreOptions forced(VectorIndexKind kind) {
   VectorStoreOptions o;
   o.force_kind = kind;
   o.tuning_queries = 50;
-  o.latency_target_ms = 50;  // tiny collections: tuning must not be cut short by a busy machine
+  o.latency_limit_ms = 50;  // tiny collections: tuning must not be cut short by a busy machine
   return o;
 }
 
@@ -588,7 +588,10 @@ TEST(VectorStore, IndexTypeFollowsTheCollectionSize) {
   const VectorStoreOptions o;
   EXPECT_EQ(plan_index(0, 512, o).factory, "Flat");
   EXPECT_EQ(plan_index(50'000, 512, o).factory, "Flat");
-  EXPECT_EQ(plan_index(1'000'000, 512, o).factory, "HNSW32");
+  EXPECT_EQ(plan_index(1'000'000, 512, o).factory, "IVF4096,Flat");  // HNSW only when asked for
+  VectorStoreOptions graphs;
+  graphs.hnsw_max = 4'000'000;
+  EXPECT_EQ(plan_index(1'000'000, 512, graphs).factory, "HNSW32");
   const IndexPlan ivf = plan_index(8'000'000, 512, o);
   EXPECT_EQ(ivf.kind, VectorIndexKind::ivf_flat);
   EXPECT_GE(ivf.nlist, 4 * std::sqrt(8e6));
@@ -619,7 +622,7 @@ TEST(VectorStore, OutgrownIndexIsRebuiltFromTheCatalog) {
   VectorStoreOptions o;
   o.flat_max = 1000;
   o.tuning_queries = 50;
-  o.latency_target_ms = 50;
+  o.latency_limit_ms = 50;
   Log log;
   VectorStore store = VectorStore::open(fx.catalog, fx.model, fx.folder(), log.attach(o));
   EXPECT_EQ(store.describe().type, "Flat");
