@@ -5,6 +5,7 @@
 #include <torch/version.h>
 #include <faiss/Index.h>
 
+#include <dlfcn.h>
 #include <link.h>
 
 #include <algorithm>
@@ -44,6 +45,14 @@ std::string blas_library() {
   if (path.find("openblas") != std::string::npos) return "openblas";
   if (path.find("/blas/") != std::string::npos) return "reference";
   return path.empty() ? "unknown" : std::filesystem::path(path).filename().string();
+}
+
+bool set_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!set) return false;
+  set(threads);
+  return true;
 }
 
 bool blas_is_reference() { return blas_library() == "reference"; }

@@ -16,6 +16,12 @@ std::string blas_library();
 // True when matrix products run on netlib's reference BLAS, about 10x slower than OpenBLAS here.
 bool blas_is_reference();
 
+// Sets the BLAS library's own thread pool size, process-wide, when the BLAS has one (OpenBLAS:
+// openblas_set_num_threads, looked up at run time since libblas.so.3 may be any BLAS). Returns
+// false when the loaded BLAS has no such knob. A server that runs many small products side by
+// side wants 1: OpenBLAS's idle threads otherwise spin in sched_yield against the request threads.
+bool set_blas_threads(int threads);
+
 // Sets libtorch's intra-op thread count to the number of cores for the calling thread (libtorch
 // may default to one); call it on every thread that runs libtorch work.
 void configure_torch_threads();

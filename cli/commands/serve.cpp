@@ -8,6 +8,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "indexer/runtime_info.h"
 #include "server/http_server.h"
 
 namespace palimpsest::cli {
@@ -36,6 +37,9 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
       options->model_dir = *model;
       if (options->token.empty())
         if (const char* env = std::getenv("PALIMPSEST_TOKEN"); env && *env) options->token = env;
+      // Requests run side by side, one core each: OpenBLAS's own threads would only spin
+      // (sched_yield) against them, which took a third of the CPU under search load.
+      set_blas_threads(1);
       HttpServer server(*options);
       const int port = server.bind();
       std::cerr << "palimpsest: serving " << globals.db << " on http://" << options->bind << ":" << port
