@@ -89,8 +89,9 @@ records="$(curl -s "$base/api/v1/health" | "$py" -c 'import json,sys; h=json.loa
 echo "== server $base (--threads $threads), catalog $db: records/model $records, film $film_id with $frames frames"
 echo "== $(nproc) cores; wrk on the same machine; $duration s per run"
 
-# PACE_MS for about $rate requests/s over $connections connections (latency ~1 ms included).
-pace="$("$py" -c "print(max(0, round($connections * 1000 / $rate - 1)))")"
+# PACE_MS for about $rate requests/s over $connections connections (each request's own latency,
+# about 3 ms for an uncached search, comes on top of the pause).
+pace="$("$py" -c "print(max(0, round($connections * 1000 / $rate - 3)))")"
 export WRK_DIR="$here/wrk" FILM="$film_id" FRAMES="$frames"
 for endpoint in search search_uncached provenance; do
   for mode in closed paced; do

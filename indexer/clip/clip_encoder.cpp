@@ -241,11 +241,17 @@ std::vector<std::vector<float>> ClipEncoder::encode_texts(const std::vector<std:
     auto ids = torch::zeros({static_cast<int64_t>(n), ctx}, torch::kLong);
     auto eot = torch::zeros({static_cast<int64_t>(n)}, torch::kLong);
     auto ids_a = ids.accessor<int64_t, 2>();
+    int longest = 1;  // positions up to the last end-of-text token of the batch
     for (std::size_t i = 0; i < n; ++i) {
       const TokenizedText row = impl_->tokenizer->tokenize(texts[start + i], ctx);
       for (int k = 0; k < ctx; ++k) ids_a[i][k] = row.ids[k];
       eot[static_cast<int64_t>(i)] = row.eot;
+      longest = std::max(longest, row.eot + 1);
     }
+    // The text tower is causal: features at a row's end token depend only on the tokens before
+    // it, so the padding after the batch's last end token can be cut off without changing the
+    // result (a short query then costs a fraction of the full context).
+    ids = ids.slice(1, 0, longest);
     auto rows = to_rows(impl_->model->encode_text(ids.to(impl_->device), eot.to(impl_->device)));
     for (auto& r : rows) out.push_back(std::move(r));
   }
