@@ -42,11 +42,13 @@ void print_embedding_report(std::ostream& out, const EmbeddingReport& r) {
   }
   out << (first ? "" : ")") << "\n";
   for (const std::string& f : r.failures) out << "  not embedded: " << f << "\n";
+  if (r.indexed > 0) out << "  indexed:  " << r.indexed << " vectors in the " << r.model << " vector index\n";
 }
 
 nlohmann::json embedding_report_json(const EmbeddingReport& r) {
   return {{"model", r.model}, {"model_id", r.model_id}, {"embedded", r.embedded},
-          {"by_kind", r.by_kind}, {"failures", r.failures}, {"seconds", r.seconds}};
+          {"by_kind", r.by_kind}, {"failures", r.failures}, {"seconds", r.seconds},
+          {"indexed", r.indexed}, {"index_notes", r.index_notes}};
 }
 
 }  // namespace palimpsest::cli
