@@ -408,18 +408,7 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
     if (!st || !*file) throw ApiError{410, "gone", "the video of film " + std::to_string(film.id) + " is no longer on disk"};
     if (not_modified(req, res, etag_for("video-" + std::to_string(film.id), *st), "public, max-age=3600")) return;
     check_ranges(req, res, st->size);
-    // A content provider with a known length: cpp-httplib answers Range requests from it.
-    res.set_content_provider(static_cast<std::size_t>(st->size), "video/mp4",
-                             [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                               std::vector<char> buffer(std::min<std::size_t>(length, 1 << 16));
-                               file->clear();
-                               file->seekg(static_cast<std::streamoff>(offset));
-                               file->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-                               const auto got = file->gcount();
-                               if (got <= 0) return false;
-                               sink.write(buffer.data(), static_cast<std::size_t>(got));
-                               return true;
-                             });
+    send_file_ranges(res, file, st->size, "video/mp4");
   });
 
   server.Get(R"(/api/v1/films/([^/]+)/frames)", [&](const httplib::Request& req, httplib::Response& res) {

@@ -128,19 +128,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     res.set_header("Cache-Control", "public, max-age=3600");
     if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle)
       res.set_header("X-Palimpsest-Timestamp-Ms", std::to_string(r.ts_ms));
-    // A content provider with a known length: cpp-httplib answers Range requests from it.
-    res.set_content_provider(
-        static_cast<std::size_t>(size), media_type(r, *source),
-        [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-          std::vector<char> buffer(std::min<std::size_t>(length, 1 << 16));
-          file->clear();
-          file->seekg(static_cast<std::streamoff>(offset));
-          file->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-          const auto got = file->gcount();
-          if (got <= 0) return false;
-          sink.write(buffer.data(), static_cast<std::size_t>(got));
-          return true;
-        });
+    send_file_ranges(res, file, size, media_type(r, *source));
   });
 
   server.Get(R"(/api/v1/records/([^/]+)/films)", [&](const httplib::Request& req, httplib::Response& res) {
