@@ -11,25 +11,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A model folder over the shared fixture weights (OpenAI's tiny ViT-p8 with random weights).
-fs::path fixture_model(const testing::TempDir& dir, const fs::path& clip) {
-  const fs::path model = dir / "model";
-  nlohmann::json j = {{"name", "fixture-tiny"},
-                      {"weights", (clip / "tiny_vit_p8.safetensors").string()},
-                      {"tokenizer", {{"kind", "clip_bpe"}, {"file", (clip / "bpe_simple_vocab_16e6.txt.gz").string()}}},
-                      {"image_size", 32},
-                      {"context_length", 77},
-                      {"vision_heads", 1},
-                      {"text_heads", 2}};
-  testing::write_file(model / "model.json", j.dump());
-  return model;
-}
-
 TEST(IngestEmbedding, EveryRecordIsEmbeddedOnceAndTheModelRegistered) {
   const fs::path clip = testing::fixture_dir("clip");
   if (clip.empty()) return;
   testing::TempDir dir;
-  const fs::path model = fixture_model(dir, clip);
+  const fs::path model = testing::write_fixture_model(dir.path(), clip);
   RgbImage img(48, 32);
   for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>(i % 200);
   testing::write_file(dir / "a" / "x.png", encode_png(img));

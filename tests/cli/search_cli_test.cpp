@@ -17,15 +17,7 @@ class SearchCli : public ::testing::Test {
   void SetUp() override {
     const fs::path clip = testing::fixture_dir("clip");
     if (clip.empty()) GTEST_SKIP() << "no CLIP fixtures";
-    nlohmann::json j = {{"name", "fixture-tiny"},
-                        {"weights", (clip / "tiny_vit_p8.safetensors").string()},
-                        {"tokenizer", {{"kind", "clip_bpe"}, {"file", (clip / "bpe_simple_vocab_16e6.txt.gz").string()}}},
-                        {"image_size", 32},
-                        {"context_length", 77},
-                        {"vision_heads", 1},
-                        {"text_heads", 2}};
-    model_ = (dir_ / "model").string();
-    testing::write_file(dir_ / "model" / "model.json", j.dump());
+    model_ = testing::write_fixture_model(dir_.path(), clip).string();
     RgbImage img(48, 32);
     for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>(i % 200);
     image_ = (dir_ / "a" / "x.png").string();

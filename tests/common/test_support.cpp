@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace palimpsest::testing {
 
@@ -98,6 +99,20 @@ std::string read_file(const std::filesystem::path& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+std::filesystem::path write_fixture_model(const std::filesystem::path& dir, const std::filesystem::path& clip) {
+  const std::filesystem::path model = dir / "model";
+  const nlohmann::json j = {
+      {"name", "fixture-tiny"},
+      {"weights", (clip / "tiny_vit_p8.safetensors").string()},
+      {"tokenizer", {{"kind", "clip_bpe"}, {"file", (clip / "bpe_simple_vocab_16e6.txt.gz").string()}}},
+      {"image_size", 32},
+      {"context_length", 77},
+      {"vision_heads", 1},
+      {"text_heads", 2}};
+  write_file(model / "model.json", j.dump());
+  return model;
 }
 
 }  // namespace palimpsest::testing

@@ -25,6 +25,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A model folder (`dir`/model/model.json) over the shared CLIP fixture weights in `clip`
+// (OpenAI's tiny ViT-p8 with random weights and the CLIP BPE merges); returns the folder.
+std::filesystem::path write_fixture_model(const std::filesystem::path& dir, const std::filesystem::path& clip);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout

@@ -188,15 +188,7 @@ class StoreSearcherTest : public ::testing::Test {
   void SetUp() override {
     const fs::path clip = testing::fixture_dir("clip");
     if (clip.empty()) GTEST_SKIP() << "no CLIP fixtures";
-    nlohmann::json j = {{"name", "fixture-tiny"},
-                        {"weights", (clip / "tiny_vit_p8.safetensors").string()},
-                        {"tokenizer", {{"kind", "clip_bpe"}, {"file", (clip / "bpe_simple_vocab_16e6.txt.gz").string()}}},
-                        {"image_size", 32},
-                        {"context_length", 77},
-                        {"vision_heads", 1},
-                        {"text_heads", 2}};
-    testing::write_file(dir_ / "model" / "model.json", j.dump());
-    encoder_ = ClipEncoder::load(dir_ / "model");
+    encoder_ = ClipEncoder::load(testing::write_fixture_model(dir_.path(), clip));
     const char* texts[] = {"the harbour at night", "boats in the harbour", "a desert at noon",
                            "snow on the mountain", "a red circle over the sea", "the city at dusk",
                            "a forest path",        "harbour lights",       "two yellow stars"};
