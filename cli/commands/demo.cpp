@@ -8,6 +8,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/ingest_report.h"
+#include "cli/commands/timeline_arguments.h"
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/model_location.h"
 #include "indexer/demo/demo_archive.h"
@@ -45,9 +46,8 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       const std::string db = globals.db_explicit ? globals.db : (out / "palimpsest.db").string();
 
       TimelineOptions film_options;
-      if (std::sscanf(args->size.c_str(), "%dx%d", &film_options.width, &film_options.height) != 2 ||
-          film_options.width < 16 || film_options.height < 16 || film_options.width % 2 || film_options.height % 2) {
-        std::cerr << "palimpsest demo: --size must be WIDTHxHEIGHT, even, at least 16x16\n";
+      if (auto usage = apply_timeline_arguments(film_options, args->size)) {
+        std::cerr << "palimpsest demo: " << *usage << "\n";
         return kExitUsage;
       }
       const int stages = args->film ? 4 : 2;

@@ -6,6 +6,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/progress.h"
+#include "cli/commands/timeline_arguments.h"
 #include "retrieval/film_planning.h"
 #include "retrieval/manuscript.h"
 #include "synth/film_maker.h"
@@ -80,20 +81,12 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       if (!args->manuscript.empty()) {
         TimelineOptions options;
         options.fps = args->fps;
-        if (std::sscanf(args->size.c_str(), "%dx%d", &options.width, &options.height) != 2 ||
-            options.width < 16 || options.height < 16 || options.width % 2 || options.height % 2) {
-          std::cerr << "palimpsest make: --size must be WIDTHxHEIGHT, even, at least 16x16\n";
-          return kExitUsage;
-        }
+        // --steps and --seed are film-wide schedules; a --schedule of the same name replaces them.
         if (args->steps > 0) set_parameter(options.parameters, "steps", "0:(" + std::to_string(args->steps) + ")");
         if (args->seed >= 0) set_parameter(options.parameters, "seed", "0:(" + std::to_string(args->seed) + ")");
-        for (const std::string& s : args->schedules) {
-          const auto eq = s.find('=');
-          if (eq == std::string::npos) {
-            std::cerr << "palimpsest make: --schedule needs name=\"schedule\", got " << s << "\n";
-            return kExitUsage;
-          }
-          set_parameter(options.parameters, s.substr(0, eq), s.substr(eq + 1));
+        if (auto usage = apply_timeline_arguments(options, args->size, args->schedules)) {
+          std::cerr << "palimpsest make: " << *usage << "\n";
+          return kExitUsage;
         }
         Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
         PlanningModel model = load_planning_model(

@@ -1,11 +1,12 @@
 // palimpsest plan MANUSCRIPT : manuscript -> timeline (shots, keyframes, guidance), saved as a
 // planned film.   palimpsest export FILM --otio out.otio : the film's timeline for editors.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/timeline_arguments.h"
+#include "indexer/atomic_file.h"
 #include "retrieval/film_planning.h"
 #include "retrieval/manuscript.h"
 #include "retrieval/otio_export.h"
@@ -33,18 +34,9 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     dispatch.action = [&globals, args]() -> int {
       TimelineOptions options;
       options.fps = args->fps;
-      if (std::sscanf(args->size.c_str(), "%dx%d", &options.width, &options.height) != 2 ||
-          options.width < 16 || options.height < 16 || options.width % 2 || options.height % 2) {
-        std::cerr << "palimpsest plan: --size must be WIDTHxHEIGHT, even, at least 16x16\n";
+      if (auto usage = apply_timeline_arguments(options, args->size, args->schedules)) {
+        std::cerr << "palimpsest plan: " << *usage << "\n";
         return kExitUsage;
-      }
-      for (const std::string& s : args->schedules) {
-        const auto eq = s.find('=');
-        if (eq == std::string::npos) {
-          std::cerr << "palimpsest plan: --schedule needs name=\"schedule\", got " << s << "\n";
-          return kExitUsage;
-        }
-        set_parameter(options.parameters, s.substr(0, eq), s.substr(eq + 1));
       }
       Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
 
@@ -99,16 +91,12 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       }
       const Timeline timeline = Timeline::from_json(film->timeline);
       const nlohmann::json otio = to_otio(timeline, [&](std::int64_t id) { return catalog.record(id); });
-      const std::string tmp = *otio_path + ".partial";
-      {
-        std::ofstream out(tmp, std::ios::binary);
-        out << otio.dump(2) << "\n";
-        if (!out) {
-          std::cerr << "palimpsest: cannot write " << *otio_path << "\n";
-          return kExitFailure;
-        }
+      try {
+        write_file_atomically(*otio_path, otio.dump(2) + "\n");
+      } catch (const std::runtime_error& e) {
+        std::cerr << "palimpsest: " << e.what() << "\n";
+        return kExitFailure;
       }
-      std::filesystem::rename(tmp, *otio_path);
       std::cout << "wrote " << *otio_path << " (" << timeline.shots.size() << " clips)\n";
       return kExitOk;
     };
