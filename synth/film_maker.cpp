@@ -11,6 +11,7 @@
 #include <set>
 #include <system_error>
 
+#include "indexer/atomic_file.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
 #include "retrieval/timeline.h"
@@ -26,19 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// Writes `bytes` to `path` through `path`.partial and a rename, so that a file under its final
-// name is always whole (a crash leaves at most a .partial, which the next run overwrites).
-void write_file_atomically(const fs::path& path, const std::string& bytes) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) throw FilmMakeError("cannot write " + partial.string());
-  }
-  fs::rename(partial, path);
 }
 
 const char* denoiser_name(DenoiserKind kind) {
