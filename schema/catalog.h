@@ -125,6 +125,16 @@ struct FilmShareRow {
   std::int64_t frames = 0;  // frames it appears in
 };
 
+// One record's share of one shot: its weights summed over the shot's rendered frames, divided
+// by them.
+struct ShotShareRow {
+  std::int64_t shot = 0;
+  std::int64_t record_id = 0;
+  std::string role;
+  double share = 0;
+  std::int64_t frames = 0;  // frames of the shot it appears in
+};
+
 // One frame of a film that used a record (reverse provenance).
 struct RecordUse {
   std::int64_t film_id = 0;
@@ -274,6 +284,8 @@ class Catalog {
   std::vector<ProvenanceRow> frame_provenance(std::int64_t film_id, std::int64_t frame);
   // Each record's share of the film per role, largest first.
   std::vector<FilmShareRow> film_shares(std::int64_t film_id);
+  // Each record's share of each shot per role: by shot, then as film_shares orders them.
+  std::vector<ShotShareRow> film_shot_shares(std::int64_t film_id);
 
   // Films and frames that a record influenced, strongest first per film (reverse provenance).
   std::vector<RecordUse> record_uses(std::int64_t record_id, int limit);

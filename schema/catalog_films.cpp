@@ -174,4 +174,17 @@ std::vector<FilmShareRow> Catalog::film_shares(std::int64_t film_id) {
   return out;
 }
 
+std::vector<ShotShareRow> Catalog::film_shot_shares(std::int64_t film_id) {
+  Statement& s = statement(
+      "WITH shot_frames(shot, n) AS (SELECT shot, count(*) FROM film_frames WHERE film_id = ?1 GROUP BY shot) "
+      "SELECT f.shot, p.record_id, p.role, sum(p.weight) / sf.n, count(*) FROM provenance p "
+      "JOIN film_frames f ON f.film_id = p.film_id AND f.frame = p.frame "
+      "JOIN shot_frames sf ON sf.shot = f.shot WHERE p.film_id = ?1 "
+      "GROUP BY f.shot, p.record_id, p.role ORDER BY f.shot, p.role = 'guidance', 4 DESC, p.record_id");
+  s.bind(1, film_id);
+  std::vector<ShotShareRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.text(2), s.real(3), s.int64(4)});
+  return out;
+}
+
 }  // namespace palimpsest

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "retrieval/film_planning.h"
 #include "retrieval/manuscript.h"
@@ -494,12 +495,23 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
     for (const FilmShareRow& s : catalog.film_shares(film.id))
       shares.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
                         {"record", record_or_null(catalog, s.record_id)}});
+    // What the rendered frames of each shot drew on (keyframes, guidance and the denoiser's
+    // records), beside what the plan chose for it.
+    std::map<std::int64_t, json> shot_shares;
+    for (const ShotShareRow& s : catalog.film_shot_shares(film.id)) {
+      json& list = shot_shares[s.shot];
+      if (list.is_null()) list = json::array();
+      list.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
+                      {"record", record_or_null(catalog, s.record_id)}});
+    }
     json shots = json::array();
     if (film.timeline.is_object() && film.timeline.contains("shots") && film.timeline["shots"].is_array())
       for (const json& s : film.timeline["shots"]) {
         json shot = shot_json(s);
         for (json& k : shot["keyframes"]) k["record"] = record_or_null(catalog, k["record_id"].get<std::int64_t>());
         for (json& g : shot["guidance"]) g["record"] = record_or_null(catalog, g["record_id"].get<std::int64_t>());
+        const auto found = shot_shares.find(shot["index"].get<std::int64_t>());
+        shot["shares"] = found == shot_shares.end() ? json::array() : found->second;
         shots.push_back(std::move(shot));
       }
     send_json(res, {{"film_id", film.id}, {"frames_rendered", film.frames_rendered}, {"shares", shares}, {"shots", shots}});

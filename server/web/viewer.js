@@ -119,7 +119,17 @@ function provSection(title, items, id) {
   return el("section", { id }, el("h3", {}, `${title} (${items.length})`), el("ul", { class: "prov-list" }, ...items.map(provItem)));
 }
 
-function renderProvenance(panel, p) {
+// What the whole shot drew on (the film provenance's per-shot shares), strongest first; the
+// frame's own weights are above it.
+function shotSharesSection(shares) {
+  if (!shares || !shares.length) return null;
+  const top = shares.slice(0, 8).map((s) => ({ ...s, weight: s.share }));
+  return el("details", { id: "shot-shares", open: true },
+    el("summary", {}, `Whole shot: ${shares.length} records`, shares.length > top.length ? ` (top ${top.length})` : ""),
+    el("ul", { class: "prov-list" }, ...top.map(provItem)));
+}
+
+function renderProvenance(panel, p, shotShares) {
   const shot = p.shot;
   const nodes = [];
   nodes.push(el("h3", {}, "Shot"));
@@ -138,6 +148,8 @@ function renderProvenance(panel, p) {
     if (s) nodes.push(s);
   }
   if (!p.entries.length) nodes.push(el("p", { class: "muted" }, "No provenance recorded for this frame."));
+  const whole = shotSharesSection(shotShares);
+  if (whole) nodes.push(whole);
   panel.replaceChildren(...nodes);
   panel.dataset.frame = String(p.frame);
 }
@@ -201,6 +213,14 @@ async function showFilm(id, startFrame) {
   show(title, info, links, el("div", { class: "film" }, el("div", {}, stage, controls, help, video), panel));
 
   const cache = new Map();
+  // Per-shot shares, fetched once for the page (null when the request fails: the frame's own
+  // provenance still shows).
+  const filmProvenance = api(`/api/v1/films/${id}/provenance`).catch(() => null);
+  const sharesOfShot = (fp, shot) => {
+    if (!fp || !shot) return null;
+    const s = fp.shots.find((x) => x.index === shot.index);
+    return s ? s.shares : null;
+  };
   let shown = -1;
   let requestSeq = 0;
 
@@ -226,8 +246,8 @@ async function showFilm(id, startFrame) {
     if (video && !fromVideo && video.paused) video.currentTime = (n + 0.5) / fps;
     const seq = ++requestSeq;
     try {
-      const p = await provenanceOf(n);
-      if (seq === requestSeq) renderProvenance(panel, p);
+      const [p, fp] = await Promise.all([provenanceOf(n), filmProvenance]);
+      if (seq === requestSeq) renderProvenance(panel, p, sharesOfShot(fp, p.shot));
     } catch (e) {
       if (seq === requestSeq) panel.replaceChildren(el("p", { class: "error" }, e.message));
     }

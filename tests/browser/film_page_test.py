@@ -185,6 +185,17 @@ def main():
         links = browser.find_elements(By.CSS_SELECTOR, "#provenance a.record-link")
         assert links, "the provenance panel has no links to records"
         assert all(re.search(r"#/record/\d+$", a.get_attribute("href")) for a in links)
+        # Below the frame's own weights, what the whole shot drew on (the film provenance's shares).
+        film_prov = http_json(f"{server.base}/api/v1/films/{film_id}/provenance")
+        shot_index = next(s["index"] for s in film_prov["shots"]
+                          if s["start_frame"] <= frames[0]["frame"] < s["end_frame"])
+        shot_shares = next(s["shares"] for s in film_prov["shots"] if s["index"] == shot_index)
+        assert shot_shares, "the film provenance has no shares for the first frame's shot"
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#shot-shares li.prov-item"))
+        summary = browser.find_element(By.CSS_SELECTOR, "#shot-shares summary").text
+        assert summary.startswith(f"Whole shot: {len(shot_shares)} records"), summary
+        shown = [li.get_attribute("data-record") for li in browser.find_elements(By.CSS_SELECTOR, "#shot-shares li.prov-item")]
+        assert shown == [str(s["record_id"]) for s in shot_shares[:8]], (shown, shot_shares[:8])
         browser.save_screenshot(os.path.join(artifacts, "film_page.png"))
 
         # Step with the keyboard: the panel follows the frame.

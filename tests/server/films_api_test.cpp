@@ -353,6 +353,22 @@ TEST_F(FilmsApiTest, FilmProvenanceAndOtio) {
   ASSERT_EQ(prov["shots"].size(), 2u);
   EXPECT_EQ(prov["shots"][0]["keyframes"][0]["record"]["id"], images_[0]);
   EXPECT_EQ(prov["shots"][0]["guidance"][0]["record"]["kind"], "text");
+  // Per shot, what its rendered frames drew on: shot 0 is frames 0-3, shot 1 frames 4-5.
+  auto share_of = [&](int shot, std::int64_t record, const std::string& role) {
+    for (const json& s : prov["shots"][shot]["shares"])
+      if (s["record_id"] == record && s["role"] == role) return s["share"].get<double>();
+    return -1.0;
+  };
+  EXPECT_NEAR(share_of(0, images_[0], "keyframe"), 1.0, 1e-9);
+  EXPECT_NEAR(share_of(0, images_[0], "denoiser"), (0.7 + 0.6 + 0.5 + 0.4) / 4, 1e-9);
+  EXPECT_NEAR(share_of(0, images_[2], "denoiser"), (0.3 + 0.4 + 0.5 + 0.6) / 4, 1e-9);
+  EXPECT_NEAR(share_of(0, text_id_, "guidance"), 1.0, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[1], "keyframe"), 1.0, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[0], "denoiser"), (0.3 + 0.2) / 2, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[2], "denoiser"), (0.7 + 0.8) / 2, 1e-9);
+  EXPECT_EQ(share_of(1, text_id_, "guidance"), -1.0);  // shot 1 had no guidance
+  EXPECT_EQ(share_of(1, images_[0], "keyframe"), -1.0);
+  EXPECT_EQ(prov["shots"][1]["shares"][0]["record"]["id"], images_[1]);  // keyframes first
 
   auto otio = client_->Get((base + "/timeline.otio").c_str());
   ASSERT_TRUE(otio);
