@@ -8,6 +8,16 @@
 //   build-vec/bench/vector_store_bench [--n 1000000] [--dim 512] [--queries 1000]
 //       [--flat-queries 100] [--kinds flat,hnsw,ivf_flat,ivf_pq] [--datasets uniform,clustered]
 //       [--centres 1000] [--ef-construction 40] [--hnsw-quantizer-min-lists 8192]
+//       [--sweep 1,2,4,...] [--sweep-queries 200] [--stream 1] [--index-memory-mib M]
+//
+// --kinds takes `default` too: the store's own choice for N (under --index-memory-mib).
+// --stream 1: the collection is generated chunk by chunk on each pass and never held in memory
+// (the store builds from a stream; ground truth is a streamed exact scan), for collections
+// larger than memory; Flat is then skipped.
+//
+// --sweep: after the tuned run, the recall/latency frontier of each IVF or HNSW index over the
+// given nprobe (IVF) or efSearch (HNSW) values, with the distance computations per query as a
+// fraction of N (hardware-independent: how much of the collection a query must touch).
 //
 // Prints a markdown table; see docs/performance.md, "Vector store (FAISS)".
 #include <omp.h>
@@ -20,6 +30,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -28,6 +40,7 @@
 
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/utils/distances.h>
 
 #include "indexer/vector/index_plan.h"
 #include "indexer/vector/parallel_for.h"
@@ -67,14 +80,17 @@ double percentile(std::vector<double> v, double p) {
   return v[i];
 }
 
-// Fills rows [0, n) of `out` (n x dim) with independent standard normals, in parallel with one
-// generator per block so that results do not depend on the thread count.
-void fill_normal(std::vector<float>& out, std::size_t n, int dim, std::uint64_t seed) {
+// Rows are generated in blocks of kBlock, each from its own generator seeded by the block's
+// index, so any range of rows (a whole collection, or one chunk of a streamed one) comes out
+// the same whatever the thread count or chunking.
+constexpr std::size_t kBlock = 4096;
+
+// Fills `out` with rows [row0, row0 + n) of independent standard normals; row0 % kBlock == 0.
+void fill_normal(std::vector<float>& out, std::size_t row0, std::size_t n, int dim, std::uint64_t seed) {
   out.resize(n * static_cast<std::size_t>(dim));
-  constexpr std::size_t kBlock = 4096;
   parallel_for((n + kBlock - 1) / kBlock, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
-      std::mt19937_64 rng(seed * 1000003 + b);
+      std::mt19937_64 rng(seed * 1000003 + row0 / kBlock + b);
       std::normal_distribution<float> g;
       const std::size_t end = std::min(n, (b + 1) * kBlock) * static_cast<std::size_t>(dim);
       for (std::size_t i = b * kBlock * static_cast<std::size_t>(dim); i < end; ++i) out[i] = g(rng);
@@ -95,13 +111,13 @@ struct Mixture {
     basis.resize(static_cast<std::size_t>(centres) * kIntrinsic * dim);
     for (float& x : basis) x = g(rng) / std::sqrt(static_cast<float>(dim));
   }
-  void sample(std::vector<float>& out, std::size_t n, std::uint64_t seed) const {
+  // Rows [row0, row0 + n) of the draw seeded by `seed`; row0 % kBlock == 0.
+  void sample(std::vector<float>& out, std::size_t row0, std::size_t n, std::uint64_t seed) const {
     out.assign(n * static_cast<std::size_t>(dim), 0.0f);
-    constexpr std::size_t kBlock = 4096;
     parallel_for((n + kBlock - 1) / kBlock, 1, [&](std::size_t b0, std::size_t b1) {
       std::vector<float> z(kIntrinsic);
       for (std::size_t b = b0; b < b1; ++b) {
-        std::mt19937_64 rng(seed * 1000003 + b);
+        std::mt19937_64 rng(seed * 1000003 + row0 / kBlock + b);
         std::normal_distribution<float> g;
         std::uniform_int_distribution<int> pick(0, centres - 1);
         for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) {
@@ -152,6 +168,62 @@ void raw_search(const StoreIndex& index, const float* unit_query, int k, float* 
     if (labels[i] >= 0) labels[i] = id_map[static_cast<std::size_t>(labels[i])];
 }
 
+struct SweepPoint {
+  int setting = 0;
+  double recall = 0, p50 = 0, p99 = 0, touched = 0;  // touched: distance computations / N
+};
+
+// The recall/latency frontier of a built IVF or HNSW store: each setting applied in turn
+// (StoreIndex::set_settings needs exclusive access: the benchmark is single-threaded here),
+// single queries through VectorStore::search on one thread. The tuned setting is restored after.
+std::vector<SweepPoint> sweep(const VectorStore& store, const std::vector<int>& settings,
+                              const std::vector<float>& query_data, std::size_t nq, int dim, int k,
+                              const std::vector<std::vector<std::int64_t>>& truth, std::size_t n) {
+  auto& index = const_cast<StoreIndex&>(VectorStoreInternals::index(store));
+  const SearchSettings tuned = index.settings();
+  std::vector<SweepPoint> points;
+  if (!index.ivf() && !index.hnsw()) return points;
+  OmpThreadScope one_thread(1);
+  for (const int value : settings) {
+    SearchSettings s = tuned;
+    if (index.ivf()) {
+      if (value > static_cast<int>(index.ivf()->nlist)) continue;
+      s.nprobe = value;
+    } else {
+      s.ef_search = value;
+    }
+    index.set_settings(s);
+    faiss::indexIVF_stats.reset();
+    faiss::hnsw_stats.reset();
+    std::vector<double> ms;
+    std::size_t found = 0;
+    for (std::size_t q = 0; q < nq; ++q) {
+      const auto t = Clock::now();
+      const std::vector<VectorHit> hits = store.search(query_data.data() + q * dim, dim, k);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+      const std::set<std::int64_t> exact(truth[q].begin(), truth[q].end());
+      for (const VectorHit& h : hits) found += exact.count(h.record_id);
+    }
+    SweepPoint p;
+    p.setting = value;
+    p.recall = static_cast<double>(found) / static_cast<double>(nq * k);
+    p.p50 = percentile(ms, 0.5);
+    p.p99 = percentile(ms, 0.99);
+    // IVF: list entries scanned per query (the quantizer's nlist distances are not counted).
+    // FAISS 1.7.3's HNSW leaves hnsw_stats.ndis at 0 on this path, so HNSW reports none.
+    p.touched = index.ivf() ? static_cast<double>(faiss::indexIVF_stats.ndis) / static_cast<double>(nq) /
+                                  static_cast<double>(n)
+                            : -1;
+    points.push_back(p);
+    std::printf("  sweep %s %d: recall@10 %.3f p50 %.3f ms p99 %.3f ms\n",
+                index.ivf() ? "nprobe" : "efSearch", value, p.recall, p.p50, p.p99);
+    std::fflush(stdout);
+    if (p.recall >= 0.999) break;
+  }
+  index.set_settings(tuned);
+  return points;
+}
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -164,6 +236,10 @@ std::vector<std::string> split(const std::string& s) {
 int main(int argc, char** argv) {
   std::size_t n = 1'000'000, queries = 1000, flat_queries = 100;
   int dim = 512, centres = 1000, ef_construction = 40, hnsw_quantizer_min_lists = -1;
+  std::size_t sweep_queries = 200;
+  bool streamed = false;
+  std::uint64_t index_memory_bytes = 0;
+  std::vector<int> sweep_settings;
   std::string kinds = "flat,hnsw,ivf_flat,ivf_pq", datasets = "uniform,clustered";
   std::string command = argv[0];
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
@@ -178,6 +254,11 @@ int main(int argc, char** argv) {
     else if (flag == "--centres") centres = std::stoi(value);
     else if (flag == "--ef-construction") ef_construction = std::stoi(value);
     else if (flag == "--hnsw-quantizer-min-lists") hnsw_quantizer_min_lists = std::stoi(value);
+    else if (flag == "--sweep-queries") sweep_queries = std::stoul(value);
+    else if (flag == "--stream") streamed = value == "1" || value == "yes";
+    else if (flag == "--index-memory-mib") index_memory_bytes = std::stoull(value) << 20;
+    else if (flag == "--sweep")
+      for (const std::string& v : split(value)) sweep_settings.push_back(std::stoi(v));
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -190,33 +271,84 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   std::vector<Row> rows;
+  std::vector<std::pair<std::string, std::vector<SweepPoint>>> frontiers;  // "dataset kind", points
   std::vector<std::int64_t> ids(n);
   for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int64_t>(i) + 1;
 
   for (const std::string& dataset : split(datasets)) {
     std::vector<float> data, query_data;
     auto t0 = Clock::now();
-    if (dataset == "uniform") {
-      fill_normal(data, n, dim, 1);
-      fill_normal(query_data, queries, dim, 2);
-    } else {
-      const Mixture mixture(centres, dim, 3);
-      mixture.sample(data, n, 4);
-      mixture.sample(query_data, queries, 5);  // held out: fresh draws from the same mixture
-    }
+    const Mixture mixture(centres, dim, 3);
+    // Rows [row0, row0 + count) of the collection (seed 1 / 4) or of the queries (seed 2 / 5:
+    // held out, fresh draws from the same distribution).
+    auto generate = [&](std::size_t row0, std::size_t count, bool query, std::vector<float>& out) {
+      if (dataset == "uniform") fill_normal(out, row0, count, dim, query ? 2 : 1);
+      else mixture.sample(out, row0, count, query ? 5 : 4);
+    };
+    generate(0, queries, true, query_data);
+    if (!streamed) generate(0, n, false, data);
     std::vector<float> unit_queries(query_data.size());
     for (std::size_t q = 0; q < queries; ++q)
       normalise_into(query_data.data() + q * dim, dim, unit_queries.data() + q * dim);
-    std::printf("[%s] generated %zu vectors in %.1f s\n", dataset.c_str(), n, seconds_since(t0));
+    std::printf("[%s] generated %zu vectors in %.1f s%s\n", dataset.c_str(), streamed ? queries : n,
+                seconds_since(t0), streamed ? " (the collection is streamed)" : "");
     std::fflush(stdout);
+    // Streamed: the collection is regenerated chunk by chunk on every pass and never held, so
+    // that collections larger than memory can be measured (the store builds from a stream).
+    const std::size_t chunk_rows = 16 * kBlock;
+    auto for_each_chunk = [&](const std::function<bool(std::size_t row0, std::vector<float>& rows)>& visit) {
+      std::vector<float> rows;
+      for (std::size_t row0 = 0; row0 < n; row0 += chunk_rows) {
+        generate(row0, std::min(chunk_rows, n - row0), false, rows);
+        if (!visit(row0, rows)) return;
+      }
+    };
     const VectorStore::Stream stream = [&](const VectorStore::Visitor& visit) {
-      for (std::size_t i = 0; i < n; ++i)
-        if (!visit(ids[i], data.data() + i * static_cast<std::size_t>(dim), dim)) return;
+      if (!streamed) {
+        for (std::size_t i = 0; i < n; ++i)
+          if (!visit(ids[i], data.data() + i * static_cast<std::size_t>(dim), dim)) return;
+        return;
+      }
+      for_each_chunk([&](std::size_t row0, std::vector<float>& rows) {
+        const std::size_t count = rows.size() / static_cast<std::size_t>(dim);
+        for (std::size_t i = 0; i < count; ++i)
+          if (!visit(ids[row0 + i], rows.data() + i * static_cast<std::size_t>(dim), dim)) return false;
+        return true;
+      });
     };
 
-    // Ground truth from a Flat index over the same data (all queries in one batch).
+    // Ground truth: a Flat index over the same data (all queries in one batch), or, streamed,
+    // FAISS's exact inner-product k-NN over each chunk merged into a running top k.
     std::vector<std::vector<std::int64_t>> truth(queries);
-    {
+    if (streamed) {
+      t0 = Clock::now();
+      std::vector<std::vector<std::pair<float, std::int64_t>>> best(queries);
+      std::vector<float> unit_rows, scores(queries * k);
+      std::vector<std::int64_t> labels(queries * k);
+      for_each_chunk([&](std::size_t row0, std::vector<float>& rows) {
+        const std::size_t count = rows.size() / static_cast<std::size_t>(dim);
+        unit_rows.resize(rows.size());
+        for (std::size_t i = 0; i < count; ++i)
+          normalise_into(rows.data() + i * dim, dim, unit_rows.data() + i * dim);
+        faiss::knn_inner_product(unit_queries.data(), unit_rows.data(), dim, queries, count, k, scores.data(),
+                                 labels.data());
+        for (std::size_t q = 0; q < queries; ++q) {
+          auto& b = best[q];
+          for (int j = 0; j < k; ++j)
+            if (labels[q * k + j] >= 0)
+              b.emplace_back(scores[q * k + j], ids[row0 + static_cast<std::size_t>(labels[q * k + j])]);
+          std::partial_sort(b.begin(), b.begin() + std::min<std::ptrdiff_t>(k, b.size()), b.end(),
+                            [](const auto& x, const auto& y) { return x.first > y.first; });
+          b.resize(std::min<std::size_t>(k, b.size()));
+        }
+        return true;
+      });
+      for (std::size_t q = 0; q < queries; ++q)
+        for (const auto& [score, id] : best[q]) truth[q].push_back(id);
+      std::printf("[%s] exact ground truth for %zu queries (streamed scan) in %.1f s\n", dataset.c_str(), queries,
+                  seconds_since(t0));
+      std::fflush(stdout);
+    } else {
       VectorStoreOptions o;
       o.force_kind = VectorIndexKind::flat;
       VectorStore flat(1, dim, o);
@@ -234,13 +366,19 @@ int main(int argc, char** argv) {
     }
 
     for (const std::string& kind_name : split(kinds)) {
-      const auto kind = parse_vector_index_kind(kind_name);
-      if (!kind) {
+      const auto kind = kind_name == "default" ? std::optional<VectorIndexKind>{} : parse_vector_index_kind(kind_name);
+      if (!kind && kind_name != "default") {
         std::fprintf(stderr, "unknown kind %s\n", kind_name.c_str());
         return 2;
       }
+      if (streamed && kind == VectorIndexKind::flat) {
+        std::printf("[%s] flat skipped: streamed collections are measured against the streamed exact scan\n",
+                    dataset.c_str());
+        continue;
+      }
       VectorStoreOptions o;
-      o.force_kind = *kind;
+      o.force_kind = kind;
+      o.index_memory_bytes = index_memory_bytes;
       o.ef_construction = ef_construction;
       if (hnsw_quantizer_min_lists >= 0) o.hnsw_quantizer_min_lists = hnsw_quantizer_min_lists;
       o.log = [&](const std::string& line) { std::printf("  log: %s\n", line.c_str()); };
@@ -273,7 +411,7 @@ int main(int argc, char** argv) {
       // through the store (caches cold for that query, as in service). The overhead is then
       // measured on three more runs of the same query, store, raw FAISS and DenseIndex in rotating order,
       // all warm, so that the query's own cost cancels in the paired difference.
-      const std::size_t nq = *kind == VectorIndexKind::flat ? std::min(flat_queries, queries) : queries;
+      const std::size_t nq = kind == VectorIndexKind::flat ? std::min(flat_queries, queries) : queries;
       row.queries = static_cast<int>(nq);
       const StoreIndex& index = VectorStoreInternals::index(store);
       std::vector<double> store_ms, warm_store_ms, raw_ms, dense_ms;
@@ -316,6 +454,10 @@ int main(int argc, char** argv) {
                   100.0 * row.overhead, 100.0 * row.dense_overhead, row.recall);
       std::fflush(stdout);
       rows.push_back(row);
+      if (!sweep_settings.empty()) {
+        auto points = sweep(store, sweep_settings, query_data, std::min(sweep_queries, queries), dim, k, truth, n);
+        if (!points.empty()) frontiers.emplace_back(dataset + " | " + kind_name + " | `" + row.type + "`", std::move(points));
+      }
     }
   }
 
@@ -330,10 +472,30 @@ int main(int argc, char** argv) {
                 r.rss_delta_mib, r.param.c_str(), r.tuned_recall, r.p50, r.p99, r.recall, r.raw_p50,
                 100.0 * r.overhead, 100.0 * r.dense_overhead);
   }
+  if (!frontiers.empty()) {
+    std::printf("\nRecall/latency frontier (%zu single queries each, one thread):\n\n", std::min(sweep_queries, queries));
+    std::printf("| dataset | kind | FAISS type | nprobe / efSearch | recall@10 | p50 (ms) | p99 (ms) | p50 / exact p50 | vectors scanned (%% of N) |\n");
+    std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const auto& [name, points] : frontiers) {
+      // The exact baseline of the same dataset in this run, when --kinds included flat.
+      double exact_p50 = 0;
+      for (const Row& r : rows)
+        if (r.kind == "flat" && name.rfind(r.dataset + " |", 0) == 0) exact_p50 = r.p50;
+      for (const SweepPoint& p : points) {
+        const std::string ratio = exact_p50 > 0 ? std::to_string(p.p50 / exact_p50).substr(0, 5) : "-";
+        const std::string touched = p.touched >= 0 ? std::to_string(100.0 * p.touched).substr(0, 5) : "-";
+        std::printf("| %s | %d | %.3f | %.3f | %.3f | %s | %s |\n", name.c_str(), p.setting, p.recall, p.p50,
+                    p.p99, ratio.c_str(), touched.c_str());
+      }
+    }
+  }
+  VectorStoreOptions default_options;
+  default_options.index_memory_bytes = index_memory_bytes;
+  const IndexPlan default_plan = plan_index(static_cast<std::int64_t>(n), dim, default_options);
   std::printf("\nLatency: %zu single queries (Flat: %zu), one OpenMP thread; recall@10 against a Flat "
               "index over the same data; p50/p99 from each query's first run; wrapper overhead: p50 of "
               "the store (VectorStore::search) and of the searcher's DenseIndex (VectorStoreDenseIndex::search) "
-              "against p50 of the raw FAISS call on warm repeats of the same queries, in rotating order; default store plan for N=%zu: %s\n",
-              queries, flat_queries, n, plan_index(static_cast<std::int64_t>(n), dim, VectorStoreOptions{}).factory.c_str());
+              "against p50 of the raw FAISS call on warm repeats of the same queries, in rotating order; default store plan for N=%zu (under --index-memory-mib): %s\n",
+              queries, flat_queries, n, default_plan.factory.c_str());
   return 0;
 }

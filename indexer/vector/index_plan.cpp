@@ -78,6 +78,9 @@ IndexPlan make_plan(VectorIndexKind kind, std::int64_t n, int dim, const VectorS
       p.opq = o.use_opq;
       if (p.opq) f << "OPQ" << p.pq_m << ",";
     }
+    // The OPQ rotation is trained together with the lists (IndexPreTransform), so it keeps
+    // FAISS's own one-level training.
+    p.two_level_kmeans = p.nlist >= o.two_level_kmeans_min_lists && !p.opq;
     f << "IVF" << p.nlist;
     if (p.hnsw_quantizer) f << "_HNSW" << o.hnsw_m;
     if (kind == VectorIndexKind::ivf_flat) {

@@ -19,6 +19,7 @@ struct IndexPlan {
   std::string factory = "Flat";  // faiss::index_factory() description
   int nlist = 0;                 // IVF lists
   bool hnsw_quantizer = false;   // IVF coarse quantizer is an HNSW graph (else exact)
+  bool two_level_kmeans = false; // coarse centroids by two-level k-means (two_level_kmeans.h)
   int pq_m = 0;                  // PQ sub-quantizers (bytes per vector at 8 bits)
   int pq_bits = 0;
   bool opq = false;

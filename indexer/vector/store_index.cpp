@@ -14,6 +14,7 @@
 #include <faiss/invlists/InvertedLists.h>
 
 #include "indexer/vector/gpu_support.h"
+#include "indexer/vector/two_level_kmeans.h"
 #include "indexer/vector/vectorised_flat.h"
 
 namespace palimpsest {
@@ -173,6 +174,15 @@ void StoreIndex::train(std::int64_t n, const float* x, int kmeans_iterations, st
       if (auto* opq = dynamic_cast<faiss::OPQMatrix*>(t)) opq->niter = kmeans_iterations;
   }
   try {
+    if (ivf_ && plan_.two_level_kmeans && n >= static_cast<std::int64_t>(ivf_->nlist)) {
+      // Coarse centroids first; FAISS's IndexIVF::train then sees a quantizer holding nlist
+      // centroids, skips its own k-means and trains only what follows (PQ codebooks).
+      const std::vector<float> centroids =
+          two_level_kmeans(n, x, dim_, static_cast<int>(ivf_->nlist), ivf_->cp);
+      ivf_->quantizer->reset();
+      ivf_->quantizer->add(static_cast<idx_t>(ivf_->nlist), centroids.data());
+      ivf_->quantizer->is_trained = true;
+    }
     map_->train(n, x);
   } catch (...) {
     if (ivf_) ivf_->clustering_index = nullptr;

@@ -61,6 +61,10 @@ struct VectorStoreOptions {
   int train_points_per_list = 100;
   std::int64_t max_train_points = 200'000;
   int kmeans_iterations = 10;
+  // From this many lists the coarse centroids come from two-level k-means (about sqrt(nlist)
+  // groups, then each group split): one-level training costs grow with nlist squared, about half
+  // an hour of two cores for the 16384 lists of 10M vectors (indexer/vector/two_level_kmeans.h).
+  int two_level_kmeans_min_lists = 8192;
 
   // Search-time tuning (nprobe / efSearch) on a held-out sample of the collection's own vectors:
   // the cheapest setting reaching target_recall (recall@10 against exact search); when none does

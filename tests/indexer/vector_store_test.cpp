@@ -359,6 +359,9 @@ TEST(VectorStore, EveryKindRoundTripsThroughSaveAndLoad) {
   hnsw_quantizer.options.use_opq = true;
   hnsw_quantizer.options.kmeans_iterations = 4;  // OPQ training is slow on Debian's generic FAISS
   cases.push_back(hnsw_quantizer);
+  Case two_level{"ivf_pq trained by two-level k-means", forced(VectorIndexKind::ivf_pq)};
+  two_level.options.two_level_kmeans_min_lists = 1;
+  cases.push_back(two_level);
   Case mapped{"ivf_flat memory-mapped", forced(VectorIndexKind::ivf_flat)};
   mapped.options.mmap_min_bytes = 0;
   cases.push_back(mapped);
