@@ -10,7 +10,8 @@
 //       [--centres 1000] [--ef-construction 40] [--hnsw-quantizer-min-lists 8192]
 //       [--sweep 1,2,4,...] [--sweep-queries 200] [--stream 1] [--index-memory-mib M]
 //
-// --kinds takes `default` too: the store's own choice for N (under --index-memory-mib).
+// --kinds takes `default` too: the store's own choice for N (under --index-memory-mib), and
+// `<kind>+2l`: an IVF kind trained by two-level k-means whatever its list count.
 // --stream 1: the collection is generated chunk by chunk on each pass and never held in memory
 // (the store builds from a stream; ground truth is a streamed exact scan), for collections
 // larger than memory; Flat is then skipped.
@@ -366,8 +367,12 @@ int main(int argc, char** argv) {
     }
 
     for (const std::string& kind_name : split(kinds)) {
-      const auto kind = kind_name == "default" ? std::optional<VectorIndexKind>{} : parse_vector_index_kind(kind_name);
-      if (!kind && kind_name != "default") {
+      // "<kind>+2l": the kind with its coarse centroids from two-level k-means whatever the list
+      // count (two_level_kmeans.h), to compare with one-level training in the same run.
+      const bool two_level = kind_name.size() > 3 && kind_name.compare(kind_name.size() - 3, 3, "+2l") == 0;
+      const std::string base_kind = two_level ? kind_name.substr(0, kind_name.size() - 3) : kind_name;
+      const auto kind = base_kind == "default" ? std::optional<VectorIndexKind>{} : parse_vector_index_kind(base_kind);
+      if (!kind && base_kind != "default") {
         std::fprintf(stderr, "unknown kind %s\n", kind_name.c_str());
         return 2;
       }
@@ -379,6 +384,7 @@ int main(int argc, char** argv) {
       VectorStoreOptions o;
       o.force_kind = kind;
       o.index_memory_bytes = index_memory_bytes;
+      if (two_level) o.two_level_kmeans_min_lists = 1;
       o.ef_construction = ef_construction;
       if (hnsw_quantizer_min_lists >= 0) o.hnsw_quantizer_min_lists = hnsw_quantizer_min_lists;
       o.log = [&](const std::string& line) { std::printf("  log: %s\n", line.c_str()); };
