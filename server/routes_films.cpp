@@ -491,10 +491,18 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
   server.Get(R"(/api/v1/films/([^/]+)/provenance)", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
     const FilmRow film = require_film(catalog, req.matches[1]);
+    // The same records recur in the film's shares, every shot's shares and its plan: each is
+    // read from the catalog once per request.
+    std::map<std::int64_t, json> summaries;
+    auto summary = [&](std::int64_t id) -> const json& {
+      auto found = summaries.find(id);
+      if (found == summaries.end()) found = summaries.emplace(id, record_or_null(catalog, id)).first;
+      return found->second;
+    };
     json shares = json::array();
     for (const FilmShareRow& s : catalog.film_shares(film.id))
       shares.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
-                        {"record", record_or_null(catalog, s.record_id)}});
+                        {"record", summary(s.record_id)}});
     // What the rendered frames of each shot drew on (keyframes, guidance and the denoiser's
     // records), beside what the plan chose for it.
     std::map<std::int64_t, json> shot_shares;
@@ -502,14 +510,14 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
       json& list = shot_shares[s.shot];
       if (list.is_null()) list = json::array();
       list.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
-                      {"record", record_or_null(catalog, s.record_id)}});
+                      {"record", summary(s.record_id)}});
     }
     json shots = json::array();
     if (film.timeline.is_object() && film.timeline.contains("shots") && film.timeline["shots"].is_array())
       for (const json& s : film.timeline["shots"]) {
         json shot = shot_json(s);
-        for (json& k : shot["keyframes"]) k["record"] = record_or_null(catalog, k["record_id"].get<std::int64_t>());
-        for (json& g : shot["guidance"]) g["record"] = record_or_null(catalog, g["record_id"].get<std::int64_t>());
+        for (json& k : shot["keyframes"]) k["record"] = summary(k["record_id"].get<std::int64_t>());
+        for (json& g : shot["guidance"]) g["record"] = summary(g["record_id"].get<std::int64_t>());
         const auto found = shot_shares.find(shot["index"].get<std::int64_t>());
         shot["shares"] = found == shot_shares.end() ? json::array() : found->second;
         shots.push_back(std::move(shot));
