@@ -22,6 +22,13 @@ find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
+# Audio: resampling (libswresample) and filter graphs (silencedetect, ebur128, loudnorm).
+pkg_check_modules(LIBAV_AUDIO REQUIRED IMPORTED_TARGET libswresample libavfilter)
+pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract lept)
+pkg_check_modules(POCKETSPHINX REQUIRED IMPORTED_TARGET pocketsphinx sphinxbase)
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
+find_package(CURL REQUIRED)
+find_package(PostgreSQL REQUIRED)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(PROTOBUF REQUIRED IMPORTED_TARGET protobuf)
 # cpp-httplib ships only a pkg-config file.

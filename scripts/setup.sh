@@ -16,6 +16,16 @@ packages=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev   # decoding, H.264 encoding
+  libswresample-dev libavfilter-dev   # audio: resampling, silence detection, loudness, AAC soundtracks
+  libtesseract-dev tesseract-ocr-eng  # OCR of images, keyframes and scanned pages
+  libpocketsphinx-dev pocketsphinx-en-us   # speech transcription (in-process)
+  pocketsphinx pocketsphinx-testdata  # reference CLI and LibriVox recordings (speech benchmark)
+  tesseract-ocr              # reference CLI (OCR benchmark)
+  libpoppler-cpp-dev         # PDFs: text layer and page rendering
+  libcurl4-openssl-dev       # model fetch over HTTPS
+  libpq-dev postgresql-15    # the PostgreSQL catalog; tests start a throw-away server
+  espeak-ng                  # speech synthesised at test and demo time
+  clang-14 libfuzzer-14-dev  # fuzz targets (ctest label fuzz)
   zlib1g-dev                 # gzip'd CLIP BPE merges
   chromium chromium-driver python3-selenium   # the viewer's browser test (tests/browser/)
   wrk                        # HTTP load benchmark (bench/http_load.sh)
