@@ -1,10 +1,16 @@
 # One library target per stage folder. Sources are globbed (CONFIGURE_DEPENDS) so that adding a
-# file to a stage needs no CMake edit; subfolders of a stage belong to it.
+# file to a stage needs no CMake edit. A subfolder with a CMakeLists.txt of its own is a target of
+# its own and is left out of its parent's glob.
 function(palimpsest_stage_library name)
   file(GLOB_RECURSE _sources CONFIGURE_DEPENDS
        ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
   # A stage's plugins/ folder holds separately loaded shared libraries, not library sources.
   list(FILTER _sources EXCLUDE REGEX "/plugins/")
+  file(GLOB_RECURSE _own_targets CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*/CMakeLists.txt)
+  foreach(_own IN LISTS _own_targets)
+    get_filename_component(_dir ${_own} DIRECTORY)
+    list(FILTER _sources EXCLUDE REGEX "^${_dir}/")
+  endforeach()
   add_library(${name} STATIC ${_sources})
   target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
   target_compile_options(${name} PRIVATE -Wall -Wextra)
