@@ -28,7 +28,7 @@
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/safetensors.h"
 #include "indexer/clip/sentencepiece_tokenizer.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 
 namespace fs = std::filesystem;
 using namespace palimpsest;

@@ -29,10 +29,10 @@
 #include "indexer/clip/model_location.h"
 #include "indexer/vector/parallel_for.h"
 #include "retrieval/archive_candidate_source.h"
-#include "retrieval/dense_index.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/planner.h"
-#include "retrieval/rank_fusion.h"
+#include "retrieval/search/dense_index.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/planning/planner.h"
+#include "retrieval/search/rank_fusion.h"
 
 using namespace palimpsest;
 
@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
   }
   if (manuscripts.empty())
     manuscripts = {std::string(PALIMPSEST_SOURCE_DIR) + "/data/demo.fountain",
-                   std::string(PALIMPSEST_SOURCE_DIR) + "/tests/retrieval/data/harbour_lights.fountain"};
+                   std::string(PALIMPSEST_SOURCE_DIR) + "/tests/timeline/data/harbour_lights.fountain"};
   std::printf("command: %s\nload average at start: %s\n", command.c_str(), load_average().c_str());
 
   Catalog catalog(db);

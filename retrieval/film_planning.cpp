@@ -4,7 +4,7 @@
 
 #include "indexer/clip/model_location.h"
 #include "retrieval/archive_candidate_source.h"
-#include "retrieval/planner.h"
+#include "retrieval/planning/planner.h"
 
 namespace palimpsest {
 

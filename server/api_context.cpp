@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "indexer/clip/model_location.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 
 namespace palimpsest::server {
 

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/clip/clip_encoder.h"
-#include "retrieval/dense_index.h"
+#include "retrieval/search/dense_index.h"
 #include "schema/catalog.h"
 #include "server/http_server.h"
 

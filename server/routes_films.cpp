@@ -10,9 +10,9 @@
 #include <map>
 
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/otio_export.h"
-#include "retrieval/schedule.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/timeline/otio_export.h"
+#include "retrieval/timeline/schedule.h"
 #include "server/api_context.h"
 #include "server/http_ranges.h"
 #include "server/record_json.h"

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "indexer/media/image_codec.h"
-#include "retrieval/searcher.h"
+#include "retrieval/search/searcher.h"
 #include "server/api_context.h"
 #include "server/record_json.h"
 

@@ -11,10 +11,10 @@
 #include <set>
 #include <system_error>
 
-#include "indexer/atomic_file.h"
+#include "indexer/files/atomic_file.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
-#include "retrieval/timeline.h"
+#include "retrieval/timeline/timeline.h"
 #include "synth/latent_renderer.h"
 #include "synth/timeline_plans.h"
 

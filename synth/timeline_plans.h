@@ -19,7 +19,7 @@
 #include <optional>
 #include <vector>
 
-#include "retrieval/timeline.h"
+#include "retrieval/timeline/timeline.h"
 #include "schema/catalog.h"
 #include "synth/frame_plan.h"
 

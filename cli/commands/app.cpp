@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands/commands.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "schema/catalog.h"
 
 extern "C" {

@@ -8,7 +8,7 @@
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::cli {

@@ -6,10 +6,10 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/timeline_arguments.h"
-#include "indexer/atomic_file.h"
+#include "indexer/files/atomic_file.h"
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/otio_export.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/timeline/otio_export.h"
 
 namespace palimpsest::cli {
 

@@ -5,7 +5,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/record_json.h"
-#include "indexer/timecode.h"
+#include "indexer/text/timecode.h"
 #include "schema/catalog.h"
 
 namespace palimpsest::cli {

@@ -8,8 +8,8 @@
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/model_location.h"
 #include "indexer/media/media_decoder.h"
-#include "indexer/timecode.h"
-#include "retrieval/searcher.h"
+#include "indexer/text/timecode.h"
+#include "retrieval/search/searcher.h"
 
 namespace palimpsest::cli {
 namespace {

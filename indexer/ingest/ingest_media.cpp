@@ -2,7 +2,7 @@
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/media_decoder.h"
-#include "indexer/timecode.h"
+#include "indexer/text/timecode.h"
 
 namespace palimpsest::ingest_detail {
 

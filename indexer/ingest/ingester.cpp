@@ -8,7 +8,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "indexer/content_hash.h"
+#include "indexer/files/content_hash.h"
 #include "indexer/ingest/file_ingesters.h"
 
 namespace palimpsest {

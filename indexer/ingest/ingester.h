@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "indexer/file_kind.h"
+#include "indexer/ingest/file_kind.h"
 #include "indexer/media/shot_detector.h"
 #include "schema/catalog.h"
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/media/image_codec.h"
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
 #include "server/documented_routes.h"
 #include "server/http_server.h"

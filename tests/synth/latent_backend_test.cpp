@@ -9,7 +9,7 @@
 
 #include "indexer/media/image_codec.h"
 #include "indexer/media/media_decoder.h"
-#include "retrieval/timeline.h"
+#include "retrieval/timeline/timeline.h"
 #include "schema/catalog.h"
 #include "synth/film_maker.h"
 #include "synth/latent_denoiser.h"
