@@ -120,8 +120,14 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
   s.http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     try {
       std::rethrow_exception(ep);
-    } catch (const server::ApiError& e) {
-      server::send_error(res, e.status, e.code, e.message);
+    } catch (const Error& e) {
+      if (e.http_status() < 500) {
+        server::send_error(res, e.http_status(), e.code(), e.what());
+      } else {
+        // Details go to the log, never to the client.
+        impl_->log("error: " + req.method + " " + req.path + ": " + e.what());
+        server::send_error(res, e.http_status(), e.code(), e.http_status() == 500 ? "internal error" : e.what());
+      }
     } catch (const std::exception& e) {
       // Details go to the log, never to the client.
       impl_->log("error: " + req.method + " " + req.path + ": " + e.what());

@@ -113,7 +113,7 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
   nlohmann::json hits = nlohmann::json::array();
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
   for (const SearchResult& r : results) {
-    nlohmann::json hit = record_summary_json(r.record);
+    nlohmann::json hit = api_record_summary_json(r.record);
     hit["rank"] = r.rank;
     hit["fused_score"] = r.scores.fused_score;
     hit["dense_score"] = opt(r.scores.dense_score);

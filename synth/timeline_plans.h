@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "retrieval/timeline/timeline.h"
-#include "schema/catalog.h"
+#include "schema/catalog_rows.h"
 #include "synth/frame_plan.h"
 
 namespace palimpsest {

@@ -66,6 +66,9 @@ int run(int argc, char** argv) {
   }
   try {
     return dispatch.action();
+  } catch (const Error& e) {
+    std::cerr << "palimpsest: error: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "palimpsest: error: " << e.what() << "\n";
     return kExitFailure;

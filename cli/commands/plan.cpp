@@ -10,6 +10,7 @@
 #include "retrieval/film_planning.h"
 #include "retrieval/timeline/manuscript.h"
 #include "retrieval/timeline/otio_export.h"
+#include "schema/film_store.h"
 
 namespace palimpsest::cli {
 
@@ -80,7 +81,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   exp->callback([&globals, &dispatch, film_id, otio_path] {
     dispatch.action = [&globals, film_id, otio_path]() -> int {
       Catalog catalog(globals.db);
-      auto film = catalog.film(*film_id);
+      auto film = catalog.films().get(*film_id);
       if (!film) {
         std::cerr << "palimpsest: no film " << *film_id << "\n";
         return kExitFailure;

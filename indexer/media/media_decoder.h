@@ -9,12 +9,13 @@
 #include <string>
 
 #include "indexer/media/rgb_image.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class MediaError : public std::runtime_error {
+class MediaError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit MediaError(const std::string& message) : Error(message, error_class::bad_input) {}
 };
 
 struct MediaInfo {

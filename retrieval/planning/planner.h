@@ -52,7 +52,8 @@
 #include <vector>
 
 #include "retrieval/timeline/timeline.h"
-#include "schema/catalog.h"  // RecordKind
+#include "schema/catalog_rows.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
@@ -98,9 +99,9 @@ struct PlannerOptions {
 
 // A plan that cannot be made, e.g. a pinned record that does not exist. what() names the shot and
 // its manuscript line.
-class PlanningError : public std::runtime_error {
+class PlanningError : public Error {
  public:
-  explicit PlanningError(const std::string& message) : std::runtime_error(message) {}
+  explicit PlanningError(const std::string& message) : Error(message, error_class::bad_input) {}
 };
 
 class Planner {

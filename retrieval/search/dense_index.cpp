@@ -4,17 +4,18 @@
 #include <stdexcept>
 
 #include "indexer/vector/vector_store_location.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 
 ExactDenseIndex::ExactDenseIndex(Catalog& catalog, std::int64_t model_id) {
-  catalog.for_each_embedding(model_id, [&](std::int64_t id, const float* v, int dim) {
+  catalog.embeddings().for_each(model_id, [&](std::int64_t id, const float* v, int dim) {
     dim_ = dim;
     ids_.push_back(id);
     vectors_.insert(vectors_.end(), v, v + dim);
     return true;
   });
-  if (auto model = catalog.model(model_id)) dim_ = model->dim;
+  if (auto model = catalog.embeddings().model(model_id)) dim_ = model->dim;
 }
 
 std::vector<ScoredId> ExactDenseIndex::search(const std::vector<float>& query, int k,
@@ -63,13 +64,13 @@ std::unique_ptr<DenseIndex> open_dense_index(Catalog& catalog, std::int64_t mode
   try {
     return std::make_unique<VectorStoreDenseIndex>(VectorStore::open(catalog, model_id, folder, options));
   } catch (const VectorStoreError& e) {
-    const auto model = catalog.model(model_id);
+    const auto model = catalog.embeddings().model(model_id);
     if (!model) throw;
     // The folder is unusable (e.g. read-only): serve from memory, rebuilt from the catalog.
     if (log) log(std::string("vector index not saved (") + e.what() + "): built in memory");
     VectorStore store(model_id, model->dim, options);
-    store.rebuild([&](const VectorStore::Visitor& visit) { catalog.for_each_embedding(model_id, visit); },
-                  catalog.count_embeddings(model_id));
+    store.rebuild([&](const VectorStore::Visitor& visit) { catalog.embeddings().for_each(model_id, visit); },
+                  catalog.embeddings().count(model_id));
     return std::make_unique<VectorStoreDenseIndex>(std::move(store));
   }
 }

@@ -15,14 +15,15 @@
 #include "retrieval/search/dense_index.h"
 #include "retrieval/search/rank_fusion.h"
 #include "schema/catalog.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
 class ClipEncoder;
 
-class SearchError : public std::invalid_argument {
+class SearchError : public Error {
  public:
-  using std::invalid_argument::invalid_argument;
+  explicit SearchError(const std::string& message) : Error(message, error_class::bad_request) {}
 };
 
 enum class SearchMode { hybrid, dense, lexical };

@@ -9,7 +9,7 @@ std::string located(const std::string& file, int line, int column, const std::st
 }  // namespace
 
 ManuscriptError::ManuscriptError(std::string file_name, int line_number, int column_number, std::string text)
-    : std::runtime_error(located(file_name, line_number, column_number, text)),
+    : Error(located(file_name, line_number, column_number, text), error_class::bad_input),
       file(std::move(file_name)),
       line(line_number),
       column(column_number),

@@ -4,10 +4,11 @@
 
 #include <stdexcept>
 #include <string>
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class ManuscriptError : public std::runtime_error {
+class ManuscriptError : public Error {
  public:
   // line and column are 1-based; 0 when the problem concerns the whole file (e.g. unreadable).
   // what() reads "script.fountain:12:5: invalid UTF-8", or "script.fountain: cannot open: ..." for

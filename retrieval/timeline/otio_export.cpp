@@ -52,19 +52,13 @@ json shot_metadata(const Shot& shot) {
     guidance.push_back({{"record", g.record_id}, {"kind", std::string(to_string(g.kind))}, {"weight", g.weight}});
   json negatives = json::array();
   for (const NegativeRecord& n : shot.negatives) negatives.push_back(n.record_id);
-  return {{"shot", shot.index},
-          {"kind", std::string(to_string(shot.kind))},
-          {"text", shot.text},
-          {"raw_text", shot.raw_text},
-          {"character", shot.character},
-          {"scene", shot.scene},
-          {"source_line", shot.source_line},
-          {"start_frame", shot.start_frame},
-          {"end_frame", shot.end_frame},
-          {"keyframes", keyframes},
-          {"guidance", guidance},
-          {"negatives", negatives},
-          {"provenance", {{"status", "pending"}, {"records", json::array()}}}};
+  json metadata = shot_description_json(shot);
+  metadata["shot"] = shot.index;
+  metadata["keyframes"] = keyframes;
+  metadata["guidance"] = guidance;
+  metadata["negatives"] = negatives;
+  metadata["provenance"] = {{"status", "pending"}, {"records", json::array()}};
+  return metadata;
 }
 
 json missing_reference(const std::string& why) {

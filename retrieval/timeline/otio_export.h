@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "retrieval/timeline/timeline.h"
-#include "schema/catalog.h"  // RecordRow
+#include "schema/catalog_rows.h"
 
 namespace palimpsest {
 

@@ -89,7 +89,7 @@ std::string number_text(double value) {
 }  // namespace
 
 ParameterError::ParameterError(std::string name, std::string text)
-    : std::runtime_error(name + ": " + text), parameter(std::move(name)), message(std::move(text)) {}
+    : Error(name + ": " + text, error_class::bad_input), parameter(std::move(name)), message(std::move(text)) {}
 
 std::string_view parameter_name(Parameter parameter) { return info(parameter).name; }
 

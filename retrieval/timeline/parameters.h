@@ -39,6 +39,7 @@
 #include <string_view>
 
 #include "retrieval/timeline/schedule.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
@@ -78,7 +79,7 @@ std::string to_string(const InitSpec& init);
 
 // A value that is well-formed but not allowed ("strength: value 1.5 at frame 12 is outside 0 .. 1"),
 // or a seed_mode / init that is not one of the choices.
-class ParameterError : public std::runtime_error {
+class ParameterError : public Error {
  public:
   ParameterError(std::string parameter, std::string message);
   std::string parameter;

@@ -190,8 +190,8 @@ Segment parse_segment(const LocatedText& located, std::size_t begin, std::size_t
 }  // namespace
 
 PromptError::PromptError(int line_number, int column_number, std::string text)
-    : std::runtime_error("line " + std::to_string(line_number) + ", column " + std::to_string(column_number) +
-                         ": " + text),
+    : Error("line " + std::to_string(line_number) + ", column " + std::to_string(column_number) +
+                         ": " + text, error_class::bad_input),
       line(line_number),
       column(column_number),
       message(std::move(text)) {}

@@ -19,10 +19,11 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class PromptError : public std::runtime_error {
+class PromptError : public Error {
  public:
   // what() reads "line 1, column 7: invalid weight \"1.x\"".
   PromptError(int line, int column, std::string message);

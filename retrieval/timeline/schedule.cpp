@@ -135,7 +135,7 @@ std::string error_message(const std::string& parameter, std::size_t position, co
 }  // namespace
 
 ScheduleError::ScheduleError(std::string parameter, std::size_t position, std::string input, std::string problem)
-    : std::runtime_error(error_message(parameter, position, input, problem)),
+    : Error(error_message(parameter, position, input, problem), error_class::bad_input),
       parameter_(std::move(parameter)),
       position_(position),
       input_(std::move(input)),

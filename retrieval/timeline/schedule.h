@@ -9,12 +9,13 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "schema/error.h"
 
 namespace palimpsest {
 
 // A schedule that does not parse. what() reads like
 // `strength: expected ':' at position 9 in "0:(0.65), 48(0.4)"`; positions are 1-based characters.
-class ScheduleError : public std::runtime_error {
+class ScheduleError : public Error {
  public:
   ScheduleError(std::string parameter, std::size_t position, std::string input, std::string problem);
   const std::string& parameter() const { return parameter_; }

@@ -57,7 +57,7 @@ std::optional<ShotKind> parse_shot_kind(std::string_view name) {
 }
 
 TimelineError::TimelineError(std::string field_path, std::string text)
-    : std::runtime_error("timeline: " + (field_path.empty() ? text : field_path + ": " + text)),
+    : Error("timeline: " + (field_path.empty() ? text : field_path + ": " + text), error_class::bad_input),
       field(std::move(field_path)),
       message(std::move(text)) {}
 

@@ -25,7 +25,8 @@
 
 #include "retrieval/timeline/parameters.h"
 #include "retrieval/timeline/prompt.h"
-#include "schema/catalog.h"  // RecordKind
+#include "schema/catalog_rows.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
@@ -94,6 +95,11 @@ struct Shot {
   bool operator==(const Shot&) const = default;
 };
 
+// What a shot says and where it sits: kind, text, raw_text, character, scene, source_line,
+// start_frame and end_frame (no planning results). The OTIO export and the API add their own id
+// key and the records chosen.
+nlohmann::json shot_description_json(const Shot& shot);
+
 struct ManuscriptSource {
   std::string file;    // as given to plan_shots
   std::string format;  // "fountain", "srt", "webvtt" or "text"
@@ -102,7 +108,7 @@ struct ManuscriptSource {
 
 // A timeline JSON document that cannot be read. what() reads
 // `timeline: shots[3].parameters.zoom: expected ':' at position 4 in "0:1, 4"`.
-class TimelineError : public std::runtime_error {
+class TimelineError : public Error {
  public:
   TimelineError(std::string field, std::string message);
   std::string field;  // JSON path of the offending value, "" for the whole document

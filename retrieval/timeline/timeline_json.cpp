@@ -356,4 +356,15 @@ Timeline Timeline::from_json(const json& document) {
   return timeline;
 }
 
+nlohmann::json shot_description_json(const Shot& shot) {
+  return {{"kind", std::string(to_string(shot.kind))},
+          {"text", shot.text},
+          {"raw_text", shot.raw_text},
+          {"character", shot.character},
+          {"scene", shot.scene},
+          {"source_line", shot.source_line},
+          {"start_frame", shot.start_frame},
+          {"end_frame", shot.end_frame}};
+}
+
 }  // namespace palimpsest

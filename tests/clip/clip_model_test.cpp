@@ -117,13 +117,11 @@ void check_against_fixture(const fs::path& weights) {
 
 TEST(ClipModel, TorchScriptCheckpointMatchesOpenAi) {
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   check_against_fixture(dir / "tiny_vit_p8.jit.pt");
 }
 
 TEST(ClipModel, SafetensorsCheckpointMatchesOpenAi) {
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   check_against_fixture(dir / "tiny_vit_p8.safetensors");
 }
 
@@ -271,7 +269,6 @@ TEST(ClipModel, BadTorchScriptFilesGiveClearErrors) {
         << e.what();
   }
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   const std::string full = testing::read_file(dir / "tiny_vit_p8.jit.pt");
   const auto cut = tmp / "cut.pt";
   testing::write_file(cut, full.substr(0, full.size() / 3));
@@ -315,8 +312,15 @@ TEST(ClipModel, SentencePieceModelFolderEncodes) {
   EXPECT_EQ(encoder->info().image_size, 48);
   const auto rows = encoder->encode_texts({"a red circle", "blue squares", "a red circle"});
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0], rows[2]);
-  EXPECT_NE(rows[0], rows[1]);
+  // The same text gives the same embedding (up to float rounding: BLAS kernels may round a row
+  // differently by its position in the batch); another text a clearly different one.
+  auto max_diff = [](const std::vector<float>& x, const std::vector<float>& y) {
+    double d = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) d = std::max(d, static_cast<double>(std::abs(x[i] - y[i])));
+    return d;
+  };
+  EXPECT_LT(max_diff(rows[0], rows[2]), 1e-5);
+  EXPECT_GT(max_diff(rows[0], rows[1]), 1e-3);
   double norm = 0;
   for (float v : rows[1]) norm += v * v;
   EXPECT_NEAR(norm, 1.0, 1e-5);

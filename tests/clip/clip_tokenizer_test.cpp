@@ -25,7 +25,6 @@ nlohmann::json read_json(const std::filesystem::path& path) {
 
 TEST(ClipTokenizer, MatchesOpenAiIdsForEveryFixtureCase) {
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   const ClipBpeTokenizer tokenizer(dir / "bpe_simple_vocab_16e6.txt.gz");
   const auto cases = read_json(dir / "tokenizer_cases.json");
   ASSERT_GE(cases.size(), 10u);
@@ -53,7 +52,6 @@ TEST(ClipTokenizer, MatchesOpenAiIdsForEveryFixtureCase) {
 
 TEST(ClipTokenizer, ContextLengthPaddingAndDecode) {
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   const ClipBpeTokenizer tokenizer(dir / "bpe_simple_vocab_16e6.txt.gz");
   const TokenizedText row = tokenizer.tokenize("a dog", 8);
   EXPECT_EQ(row.ids, (std::vector<std::int64_t>{49406, 320, 1929, 49407, 0, 0, 0, 0}));
@@ -70,7 +68,6 @@ TEST(ClipTokenizer, ContextLengthPaddingAndDecode) {
 
 TEST(ClipTokenizer, HtmlEntitiesAreUnescapedTwice) {
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   const ClipBpeTokenizer tokenizer(dir / "bpe_simple_vocab_16e6.txt.gz");
   EXPECT_EQ(tokenizer.encode("fish &amp; chips"), tokenizer.encode("fish & chips"));
   EXPECT_EQ(tokenizer.encode("fish &amp;amp; chips"), tokenizer.encode("fish & chips"));
@@ -101,7 +98,6 @@ TEST(ClipTokenizer, BadFilesGiveClearErrors) {
   }
   // A truncated gzip stream.
   const auto dir = fixture_dir("clip");
-  if (dir.empty()) return;
   const std::string full = testing::read_file(dir / "bpe_simple_vocab_16e6.txt.gz");
   const auto cut = tmp / "cut.txt.gz";
   testing::write_file(cut, full.substr(0, full.size() / 2));

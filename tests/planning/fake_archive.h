@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "retrieval/planning/planner.h"
-#include "schema/catalog.h"
+#include "schema/catalog_rows.h"
 
 namespace palimpsest::testing {
 

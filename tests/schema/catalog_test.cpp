@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/test_support.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace {
@@ -272,28 +273,28 @@ TEST(Catalog, EmbeddingsRoundTripAndStream) {
     ids.push_back(w.add_record(r));
   }
   w.commit();
-  const auto m = catalog.ensure_model("tiny", 3, "abc");
-  EXPECT_EQ(catalog.ensure_model("tiny", 3, "abc"), m);
-  EXPECT_THROW(catalog.ensure_model("tiny", 4, "abc"), CatalogError);
-  catalog.put_embedding(ids[0], m, {1, 2, 3});
-  catalog.put_embedding(ids[2], m, {4, 5, 6});
-  catalog.put_embedding(ids[2], m, {7, 8, 9});  // replaces
-  EXPECT_EQ(catalog.embedding(ids[2], m).value(), (std::vector<float>{7, 8, 9}));
-  EXPECT_EQ(catalog.count_embeddings(m), 2);
+  const auto m = catalog.embeddings().ensure_model("tiny", 3, "abc");
+  EXPECT_EQ(catalog.embeddings().ensure_model("tiny", 3, "abc"), m);
+  EXPECT_THROW(catalog.embeddings().ensure_model("tiny", 4, "abc"), CatalogError);
+  catalog.embeddings().put(ids[0], m, {1, 2, 3});
+  catalog.embeddings().put(ids[2], m, {4, 5, 6});
+  catalog.embeddings().put(ids[2], m, {7, 8, 9});  // replaces
+  EXPECT_EQ(catalog.embeddings().get(ids[2], m).value(), (std::vector<float>{7, 8, 9}));
+  EXPECT_EQ(catalog.embeddings().count(m), 2);
   std::vector<std::int64_t> seen;
-  catalog.for_each_embedding(m, [&](std::int64_t id, const float* v, int dim) {
+  catalog.embeddings().for_each(m, [&](std::int64_t id, const float* v, int dim) {
     EXPECT_EQ(dim, 3);
     seen.push_back(id);
     return v[0] > 0;
   });
   EXPECT_EQ(seen, (std::vector<std::int64_t>{ids[0], ids[2]}));
-  auto missing = catalog.records_without_embedding(m, {RecordKind::image}, 10);
+  auto missing = catalog.embeddings().records_without(m, {RecordKind::image}, 10);
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0].id, ids[4]);
-  EXPECT_EQ(catalog.records_without_embedding(m, {}, 10).size(), 3u);
+  EXPECT_EQ(catalog.embeddings().records_without(m, {}, 10).size(), 3u);
   // Replacing the source deletes its vectors with its records.
   catalog.replace_source(s).commit();
-  EXPECT_EQ(catalog.count_embeddings(m), 0);
+  EXPECT_EQ(catalog.embeddings().count(m), 0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "indexer/vector/vector_store_location.h"
 #include "retrieval/search/searcher.h"
 #include "tests/common/test_support.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace {
@@ -38,7 +39,7 @@ std::vector<float> random_unit(std::mt19937_64& rng, int dim) {
 class DenseIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    model_ = catalog_.ensure_model("hand", kDim, "h");
+    model_ = catalog_.embeddings().ensure_model("hand", kDim, "h");
     for (int a = 0; a < 2; ++a) {
       archives_[a] = catalog_.ensure_archive(a == 0 ? "a" : "b", "/");
       SourceRow s;
@@ -58,7 +59,7 @@ class DenseIndexTest : public ::testing::Test {
       w.commit();
     }
     catalog_.transaction([&] {
-      for (std::int64_t id : ids_) catalog_.put_embedding(id, model_, random_unit(rng_, kDim));
+      for (std::int64_t id : ids_) catalog_.embeddings().put(id, model_, random_unit(rng_, kDim));
     });
   }
 
@@ -136,10 +137,10 @@ TEST_F(DenseIndexTest, CatalogChangesAfterTheLastIndexSaveAreCaughtUpOnOpen) {
   const std::int64_t late = w.add_record(r);
   w.commit();
   const std::vector<float> target = random_unit(rng_, kDim);
-  catalog_.put_embedding(late, model_, target);
+  catalog_.embeddings().put(late, model_, target);
   std::vector<float> moved = target;
   moved[0] += 0.01f;
-  catalog_.put_embedding(ids_[3], model_, moved);  // replaced: now second nearest to `target`
+  catalog_.embeddings().put(ids_[3], model_, moved);  // replaced: now second nearest to `target`
   ASSERT_TRUE(catalog_.delete_source(catalog_.find_source(archives_[1], "/b.srt")->id));
 
   std::vector<std::string> log;
@@ -187,7 +188,6 @@ class StoreSearcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const fs::path clip = testing::fixture_dir("clip");
-    if (clip.empty()) GTEST_SKIP() << "no CLIP fixtures";
     encoder_ = ClipEncoder::load(testing::write_fixture_model(dir_.path(), clip));
     const char* texts[] = {"the harbour at night", "boats in the harbour", "a desert at noon",
                            "snow on the mountain", "a red circle over the sea", "the city at dusk",

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/test_support.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace {
@@ -15,7 +16,7 @@ class SearcherTest : public ::testing::Test {
   void SetUp() override {
     archive_ = catalog_.ensure_archive("a", "/");
     other_ = catalog_.ensure_archive("b", "/");
-    model_ = catalog_.ensure_model("hand", 3, "h");
+    model_ = catalog_.embeddings().ensure_model("hand", 3, "h");
     SourceRow s;
     s.archive_id = archive_;
     s.uri = "/v.mp4";
@@ -47,7 +48,7 @@ class SearcherTest : public ::testing::Test {
     return id;
   }
   void flush_vectors() {
-    for (auto& [id, v] : pending_) catalog_.put_embedding(id, model_, v);
+    for (auto& [id, v] : pending_) catalog_.embeddings().put(id, model_, v);
     pending_.clear();
   }
 

@@ -19,6 +19,7 @@
 #include "indexer/vector/vector_store.h"
 #include "schema/catalog.h"
 #include "tests/common/test_support.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace {
@@ -92,7 +93,7 @@ struct CatalogWithEmbeddings {
   explicit CatalogWithEmbeddings(std::size_t n, int dim, unsigned seed = 7)
       : catalog(dir / "catalog.db"), dim(dim) {
     archive = catalog.ensure_archive("test", "/");
-    model = catalog.ensure_model("test-model", dim, "sha");
+    model = catalog.embeddings().ensure_model("test-model", dim, "sha");
     add_records(n, seed);
   }
 
@@ -116,7 +117,7 @@ struct CatalogWithEmbeddings {
     const std::vector<float> v = random_vectors(n, dim, seed);
     catalog.transaction([&] {
       for (std::size_t i = 0; i < n; ++i)
-        catalog.put_embedding(new_ids[i], model,
+        catalog.embeddings().put(new_ids[i], model,
                               std::vector<float>(v.begin() + i * dim, v.begin() + (i + 1) * dim));
     });
     for (std::size_t i = 0; i < n; ++i) {
@@ -426,11 +427,11 @@ class VectorStoreRepair : public ::testing::Test {
 
   // After a repair, the store answers exactly like a brute-force search over the catalog.
   void expect_matches_catalog(const VectorStore& store) {
-    EXPECT_EQ(store.size(), static_cast<std::int64_t>(fx.catalog.count_embeddings(fx.model)));
+    EXPECT_EQ(store.size(), static_cast<std::int64_t>(fx.catalog.embeddings().count(fx.model)));
     const auto queries = random_vectors(5, kDim, 14);
     std::vector<std::int64_t> ids;
     std::vector<float> data;
-    fx.catalog.for_each_embedding(fx.model, [&](std::int64_t id, const float* v, int d) {
+    fx.catalog.embeddings().for_each(fx.model, [&](std::int64_t id, const float* v, int d) {
       ids.push_back(id);
       data.insert(data.end(), v, v + d);
       return true;
@@ -551,7 +552,7 @@ TEST_F(VectorStoreRepair, ReplacedEmbeddingWithTheSameCountIsDetected) {
   build_and_save();
   const std::int64_t target = fx.ids[100];
   const auto v = random_vectors(1, kDim, 18);
-  fx.catalog.put_embedding(target, fx.model, v);  // same ids, same count, one vector changed
+  fx.catalog.embeddings().put(target, fx.model, v);  // same ids, same count, one vector changed
   Log log;
   VectorStore store = VectorStore::open(fx.catalog, fx.model, fx.folder(), log.attach({}));
   EXPECT_TRUE(log.mentions("1 changed")) << log.all();
@@ -574,7 +575,7 @@ TEST_F(VectorStoreRepair, GenerationAheadOfTheCatalogWithSameContentsIsAccepted)
 
 TEST_F(VectorStoreRepair, UnusableCatalogVectorsAreSkippedAndReported) {
   const std::int64_t bad = fx.ids[3];
-  fx.catalog.put_embedding(bad, fx.model, std::vector<float>(kDim, 0.0f));
+  fx.catalog.embeddings().put(bad, fx.model, std::vector<float>(kDim, 0.0f));
   Log log;
   VectorStore store = VectorStore::open(fx.catalog, fx.model, fx.folder(), log.attach({}));
   EXPECT_TRUE(log.mentions("skipped 1 unusable")) << log.all();

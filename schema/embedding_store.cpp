@@ -1,14 +1,19 @@
-// Catalog: embedding models and vectors (see catalog.h).
+#include "schema/embedding_store.h"
+
 #include <algorithm>
 #include <cstring>
 
-#include "schema/catalog.h"
+#include "schema/catalog_error.h"
+#include "schema/record_sql.h"
+#include "schema/sqlite_connection.h"
 
 namespace palimpsest {
 
-std::int64_t Catalog::ensure_model(std::string_view name, int dim, std::string_view weights_sha256) {
+EmbeddingStore::EmbeddingStore(SqliteConnection& db) : db_(db) {}
+
+std::int64_t EmbeddingStore::ensure_model(std::string_view name, int dim, std::string_view weights_sha256) {
   if (dim <= 0) throw CatalogError("model dimension must be positive");
-  statement(
+  db_.statement(
       "INSERT INTO models(name, dim, weights_sha256) VALUES (?1, ?2, ?3) "
       "ON CONFLICT(name, weights_sha256) DO NOTHING")
       .bind(1, name)
@@ -23,32 +28,32 @@ std::int64_t Catalog::ensure_model(std::string_view name, int dim, std::string_v
   return m->id;
 }
 
-std::optional<ModelRow> Catalog::model(std::int64_t id) {
-  Statement& s = statement("SELECT id, name, dim, weights_sha256 FROM models WHERE id = ?1");
+std::optional<ModelRow> EmbeddingStore::model(std::int64_t id) {
+  Statement& s = db_.statement("SELECT id, name, dim, weights_sha256 FROM models WHERE id = ?1");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return ModelRow{s.int64(0), s.text(1), static_cast<int>(s.int64(2)), s.text(3)};
 }
 
-std::optional<ModelRow> Catalog::find_model(std::string_view name, std::string_view weights_sha256) {
-  Statement& s = statement(
+std::optional<ModelRow> EmbeddingStore::find_model(std::string_view name, std::string_view weights_sha256) {
+  Statement& s = db_.statement(
       "SELECT id, name, dim, weights_sha256 FROM models WHERE name = ?1 AND weights_sha256 = ?2");
   s.bind(1, name).bind(2, weights_sha256);
   if (!s.step()) return std::nullopt;
   return ModelRow{s.int64(0), s.text(1), static_cast<int>(s.int64(2)), s.text(3)};
 }
 
-std::vector<ModelRow> Catalog::models() {
-  Statement& s = statement("SELECT id, name, dim, weights_sha256 FROM models ORDER BY id");
+std::vector<ModelRow> EmbeddingStore::models() {
+  Statement& s = db_.statement("SELECT id, name, dim, weights_sha256 FROM models ORDER BY id");
   std::vector<ModelRow> out;
   while (s.step()) out.push_back({s.int64(0), s.text(1), static_cast<int>(s.int64(2)), s.text(3)});
   return out;
 }
 
-void Catalog::put_embedding(std::int64_t record_id, std::int64_t model_id,
+void EmbeddingStore::put(std::int64_t record_id, std::int64_t model_id,
                             const std::vector<float>& vector) {
   // Vectors are stored as little-endian float32 (the machines we build for are little-endian).
-  statement(
+  db_.statement(
       "INSERT INTO embeddings(record_id, model_id, vector) VALUES (?1, ?2, ?3) "
       "ON CONFLICT(record_id, model_id) DO UPDATE SET vector = excluded.vector")
       .bind(1, record_id)
@@ -58,9 +63,9 @@ void Catalog::put_embedding(std::int64_t record_id, std::int64_t model_id,
       .run();
 }
 
-std::optional<std::vector<float>> Catalog::embedding(std::int64_t record_id, std::int64_t model_id) {
+std::optional<std::vector<float>> EmbeddingStore::get(std::int64_t record_id, std::int64_t model_id) {
   Statement& s =
-      statement("SELECT vector FROM embeddings WHERE record_id = ?1 AND model_id = ?2");
+      db_.statement("SELECT vector FROM embeddings WHERE record_id = ?1 AND model_id = ?2");
   s.bind(1, record_id).bind(2, model_id);
   if (!s.step()) return std::nullopt;
   const std::string bytes = s.blob(0);
@@ -69,14 +74,14 @@ std::optional<std::vector<float>> Catalog::embedding(std::int64_t record_id, std
   return v;
 }
 
-std::int64_t Catalog::count_embeddings(std::int64_t model_id) {
-  Statement& s = statement("SELECT count(*) FROM embeddings WHERE model_id = ?1");
+std::int64_t EmbeddingStore::count(std::int64_t model_id) {
+  Statement& s = db_.statement("SELECT count(*) FROM embeddings WHERE model_id = ?1");
   s.bind(1, model_id);
   s.step();
   return s.int64(0);
 }
 
-void Catalog::for_each_embedding(
+void EmbeddingStore::for_each(
     std::int64_t model_id,
     const std::function<bool(std::int64_t, const float*, int)>& visit,
     std::int64_t after_record_id) {
@@ -90,7 +95,7 @@ void Catalog::for_each_embedding(
     values.clear();
     int dim = 0;
     {
-      Statement& s = statement(
+      Statement& s = db_.statement(
           "SELECT record_id, vector FROM embeddings WHERE model_id = ?1 AND record_id > ?2 "
           "ORDER BY record_id LIMIT ?3");
       s.bind(1, model_id).bind(2, after).bind(3, kPage);
@@ -112,39 +117,33 @@ void Catalog::for_each_embedding(
   }
 }
 
-std::vector<RecordRow> Catalog::records_without_embedding(std::int64_t model_id,
-                                                          const std::vector<RecordKind>& kinds,
-                                                          int limit, std::int64_t after_id) {
+std::vector<RecordRow> EmbeddingStore::records_without(std::int64_t model_id,
+                                                       const std::vector<RecordKind>& kinds, int limit,
+                                                       std::int64_t after_id) {
+  // Pages of records in id order; each page is read whole before the per-record checks, which
+  // use another statement (see SqliteConnection::statement).
+  static const std::string page_sql =
+      "SELECT " + std::string(kRecordColumns) + " FROM records WHERE id > ?1 ORDER BY id LIMIT ?2";
   std::vector<RecordRow> out;
-  RecordFilter filter;
-  filter.after_id = after_id;
-  filter.limit = std::max(limit, 256);
-  Statement* has = nullptr;
+  const std::int64_t page_size = std::max(limit, 256);
+  std::int64_t after = after_id;
   while (static_cast<int>(out.size()) < limit) {
-    std::vector<RecordRow> page = records(filter);
+    std::vector<RecordRow> page;
+    Statement& s = db_.statement(page_sql);
+    s.bind(1, after).bind(2, page_size);
+    while (s.step()) page.push_back(read_record(s));
     if (page.empty()) break;
     for (RecordRow& r : page) {
       if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) continue;
-      has = &statement("SELECT 1 FROM embeddings WHERE record_id = ?1 AND model_id = ?2");
-      has->bind(1, r.id).bind(2, model_id);
-      if (has->step()) continue;
+      Statement& has = db_.statement("SELECT 1 FROM embeddings WHERE record_id = ?1 AND model_id = ?2");
+      has.bind(1, r.id).bind(2, model_id);
+      if (has.step()) continue;
       out.push_back(std::move(r));
       if (static_cast<int>(out.size()) >= limit) break;
     }
-    filter.after_id = page.back().id;
+    after = page.back().id;
   }
   return out;
-}
-
-void Catalog::transaction(const std::function<void()>& work) {
-  exec("BEGIN IMMEDIATE");
-  try {
-    work();
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
-  exec("COMMIT");
 }
 
 }  // namespace palimpsest

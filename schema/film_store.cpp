@@ -1,5 +1,7 @@
-// Catalog: films, their rendered frames and provenance (see catalog.h).
-#include "schema/catalog.h"
+#include "schema/film_store.h"
+
+#include "schema/catalog_error.h"
+#include "schema/sqlite_connection.h"
 
 namespace palimpsest {
 namespace {
@@ -17,7 +19,7 @@ FilmRow read_film(const Statement& s, bool with_timeline) {
   f.manuscript = s.text(2);
   if (with_timeline && !s.is_null(3)) f.timeline = nlohmann::json::parse(s.text(3), nullptr, false);
   f.params = nlohmann::json::parse(s.text(4), nullptr, false);
-  f.status = s.text(5);
+  f.status = parse_film_status(s.text(5)).value_or(FilmStatus::failed);
   f.progress = s.real(6);
   f.video_path = s.text(7);
   f.created_at = s.text(8);
@@ -31,39 +33,45 @@ FilmRow read_film(const Statement& s, bool with_timeline) {
 
 constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+// A provenance row whose record_id, role and weight (or share) start at column `first`.
+ProvenanceRow read_provenance(const Statement& s, int first) {
+  return {s.int64(first), parse_provenance_role(s.text(first + 1)).value_or(ProvenanceRole::denoiser), s.real(first + 2)};
+}
+
 }  // namespace
 
-std::int64_t Catalog::create_film(std::string_view title, std::string_view manuscript,
+FilmStore::FilmStore(SqliteConnection& db) : db_(db) {}
+
+std::int64_t FilmStore::create(std::string_view title, std::string_view manuscript,
                                   const nlohmann::json& timeline, const nlohmann::json& params) {
-  statement("INSERT INTO films(title, manuscript, timeline, params) VALUES (?1, ?2, ?3, ?4)")
+  db_.statement("INSERT INTO films(title, manuscript, timeline, params) VALUES (?1, ?2, ?3, ?4)")
       .bind(1, title)
       .bind(2, manuscript)
       .bind(3, timeline.dump())
       .bind(4, params.dump())
       .run();
-  return last_insert_id();
+  return db_.last_insert_id();
 }
 
-std::optional<FilmRow> Catalog::film(std::int64_t id) {
-  Statement& s = statement(
-      "SELECT " FILM_COLUMNS " FROM films WHERE id = ?1");
+std::optional<FilmRow> FilmStore::get(std::int64_t id, bool with_timeline) {
+  Statement& s = db_.statement("SELECT " FILM_COLUMNS " FROM films WHERE id = ?1");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
-  return read_film(s, /*with_timeline=*/true);
+  return read_film(s, with_timeline);
 }
 
-std::optional<std::int64_t> Catalog::find_film(std::string_view manuscript, const nlohmann::json& timeline) {
+std::optional<std::int64_t> FilmStore::find(std::string_view manuscript, const nlohmann::json& timeline) {
   // Timelines are stored as nlohmann's compact dump (sorted keys), so equal documents are equal
   // strings.
-  Statement& s = statement(
+  Statement& s = db_.statement(
       "SELECT id FROM films WHERE manuscript = ?1 AND timeline = ?2 ORDER BY id DESC LIMIT 1");
   s.bind(1, manuscript).bind(2, timeline.dump());
   if (!s.step()) return std::nullopt;
   return s.int64(0);
 }
 
-std::vector<FilmRow> Catalog::films(std::int64_t before_id, int limit) {
-  Statement& s = statement("SELECT " FILM_COLUMNS " FROM films WHERE ?1 <= 0 OR id < ?1 "
+std::vector<FilmRow> FilmStore::list(std::int64_t before_id, int limit) {
+  Statement& s = db_.statement("SELECT " FILM_COLUMNS " FROM films WHERE ?1 <= 0 OR id < ?1 "
                            "ORDER BY id DESC LIMIT ?2");
   s.bind(1, before_id).bind(2, static_cast<std::int64_t>(limit));
   std::vector<FilmRow> out;
@@ -71,26 +79,25 @@ std::vector<FilmRow> Catalog::films(std::int64_t before_id, int limit) {
   return out;
 }
 
-bool Catalog::delete_film(std::int64_t id) {
+bool FilmStore::remove(std::int64_t id) {
   // film_frames, provenance and jobs go with it (ON DELETE CASCADE).
-  statement("DELETE FROM films WHERE id = ?1").bind(1, id).run();
-  return changes() > 0;
+  db_.statement("DELETE FROM films WHERE id = ?1").bind(1, id).run();
+  return db_.changes() > 0;
 }
 
-void Catalog::set_film_render(std::int64_t id, std::string_view status, double progress,
-                              std::string_view error) {
-  statement(std::string("UPDATE films SET status = ?2, progress = ?3, error = nullif(?4, ''), "
+void FilmStore::set_render(std::int64_t id, FilmStatus status, double progress, std::string_view error) {
+  db_.statement(std::string("UPDATE films SET status = ?2, progress = ?3, error = nullif(?4, ''), "
                         "updated_at = ") + kNow + " WHERE id = ?1")
       .bind(1, id)
-      .bind(2, status)
+      .bind(2, to_string(status))
       .bind(3, progress)
       .bind(4, error)
       .run();
 }
 
-void Catalog::set_film_output(std::int64_t id, std::string_view output_dir,
+void FilmStore::set_output(std::int64_t id, std::string_view output_dir,
                               std::string_view video_path, std::int64_t frame_count) {
-  statement(std::string("UPDATE films SET output_dir = ?2, video_path = nullif(?3, ''), "
+  db_.statement(std::string("UPDATE films SET output_dir = ?2, video_path = nullif(?3, ''), "
                         "frame_count = ?4, updated_at = ") + kNow + " WHERE id = ?1")
       .bind(1, id)
       .bind(2, output_dir)
@@ -99,21 +106,21 @@ void Catalog::set_film_output(std::int64_t id, std::string_view output_dir,
       .run();
 }
 
-void Catalog::set_film_timeline(std::int64_t id, const nlohmann::json& timeline) {
-  statement(std::string("UPDATE films SET timeline = ?2, updated_at = ") + kNow + " WHERE id = ?1")
+void FilmStore::set_timeline(std::int64_t id, const nlohmann::json& timeline) {
+  db_.statement(std::string("UPDATE films SET timeline = ?2, updated_at = ") + kNow + " WHERE id = ?1")
       .bind(1, id)
       .bind(2, timeline.dump())
       .run();
 }
 
-void Catalog::put_film_frame(std::int64_t film_id, const FilmFrameRow& frame,
+void FilmStore::put_frame(std::int64_t film_id, const FilmFrameRow& frame,
                              const std::vector<ProvenanceRow>& provenance) {
-  transaction([&] {
-    statement("DELETE FROM provenance WHERE film_id = ?1 AND frame = ?2")
+  db_.transaction([&] {
+    db_.statement("DELETE FROM provenance WHERE film_id = ?1 AND frame = ?2")
         .bind(1, film_id)
         .bind(2, frame.frame)
         .run();
-    statement("INSERT OR REPLACE INTO film_frames(film_id, frame, shot, diffused, has_map) "
+    db_.statement("INSERT OR REPLACE INTO film_frames(film_id, frame, shot, diffused, has_map) "
               "VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind(1, film_id)
         .bind(2, frame.frame)
@@ -121,23 +128,23 @@ void Catalog::put_film_frame(std::int64_t film_id, const FilmFrameRow& frame,
         .bind(4, static_cast<std::int64_t>(frame.diffused))
         .bind(5, static_cast<std::int64_t>(frame.has_map))
         .run();
-    Statement& insert = statement(
+    Statement& insert = db_.statement(
         "INSERT INTO provenance(film_id, frame, record_id, role, weight) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT(film_id, frame, record_id, role) DO UPDATE SET weight = weight + excluded.weight");
     for (const ProvenanceRow& p : provenance)
-      insert.bind(1, film_id).bind(2, frame.frame).bind(3, p.record_id).bind(4, p.role).bind(5, p.weight).run();
+      insert.bind(1, film_id).bind(2, frame.frame).bind(3, p.record_id).bind(4, to_string(p.role)).bind(5, p.weight).run();
   });
 }
 
-void Catalog::clear_film_frames(std::int64_t film_id) {
-  transaction([&] {
-    statement("DELETE FROM provenance WHERE film_id = ?1").bind(1, film_id).run();
-    statement("DELETE FROM film_frames WHERE film_id = ?1").bind(1, film_id).run();
+void FilmStore::clear_frames(std::int64_t film_id) {
+  db_.transaction([&] {
+    db_.statement("DELETE FROM provenance WHERE film_id = ?1").bind(1, film_id).run();
+    db_.statement("DELETE FROM film_frames WHERE film_id = ?1").bind(1, film_id).run();
   });
 }
 
-std::vector<FilmFrameRow> Catalog::film_frames(std::int64_t film_id) {
-  Statement& s = statement(
+std::vector<FilmFrameRow> FilmStore::frames(std::int64_t film_id) {
+  Statement& s = db_.statement(
       "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 ORDER BY frame");
   s.bind(1, film_id);
   std::vector<FilmFrameRow> out;
@@ -145,37 +152,54 @@ std::vector<FilmFrameRow> Catalog::film_frames(std::int64_t film_id) {
   return out;
 }
 
-std::optional<FilmFrameRow> Catalog::film_frame(std::int64_t film_id, std::int64_t frame) {
-  Statement& s = statement(
+std::optional<FilmFrameRow> FilmStore::frame(std::int64_t film_id, std::int64_t frame) {
+  Statement& s = db_.statement(
       "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 AND frame = ?2");
   s.bind(1, film_id).bind(2, frame);
   if (!s.step()) return std::nullopt;
   return FilmFrameRow{s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0};
 }
 
-std::vector<ProvenanceRow> Catalog::frame_provenance(std::int64_t film_id, std::int64_t frame) {
-  Statement& s = statement(
+std::vector<ProvenanceRow> FilmStore::frame_provenance(std::int64_t film_id, std::int64_t frame) {
+  Statement& s = db_.statement(
       "SELECT record_id, role, weight FROM provenance WHERE film_id = ?1 AND frame = ?2 "
       "ORDER BY role = 'guidance', weight DESC, record_id");
   s.bind(1, film_id).bind(2, frame);
   std::vector<ProvenanceRow> out;
-  while (s.step()) out.push_back({s.int64(0), s.text(1), s.real(2)});
+  while (s.step()) out.push_back(read_provenance(s, 0));
   return out;
 }
 
-std::vector<FilmShareRow> Catalog::film_shares(std::int64_t film_id) {
-  Statement& s = statement(
+std::vector<std::pair<std::int64_t, std::vector<ProvenanceRow>>> FilmStore::all_frame_provenance(std::int64_t film_id) {
+  Statement& s = db_.statement(
+      "SELECT frame, record_id, role, weight FROM provenance WHERE film_id = ?1 "
+      "ORDER BY frame, role = 'guidance', weight DESC, record_id");
+  s.bind(1, film_id);
+  std::vector<std::pair<std::int64_t, std::vector<ProvenanceRow>>> out;
+  while (s.step()) {
+    const std::int64_t frame = s.int64(0);
+    if (out.empty() || out.back().first != frame) out.emplace_back(frame, std::vector<ProvenanceRow>{});
+    out.back().second.push_back(read_provenance(s, 1));
+  }
+  return out;
+}
+
+std::vector<FilmShareRow> FilmStore::shares(std::int64_t film_id) {
+  Statement& s = db_.statement(
       "SELECT p.record_id, p.role, sum(p.weight) / max(1, (SELECT count(*) FROM film_frames ff "
       "WHERE ff.film_id = ?1)), count(*) FROM provenance p WHERE p.film_id = ?1 "
       "GROUP BY p.record_id, p.role ORDER BY p.role = 'guidance', 3 DESC, p.record_id");
   s.bind(1, film_id);
   std::vector<FilmShareRow> out;
-  while (s.step()) out.push_back({s.int64(0), s.text(1), s.real(2), s.int64(3)});
+  while (s.step()) {
+    const ProvenanceRow p = read_provenance(s, 0);
+    out.push_back({p.record_id, p.role, p.weight, s.int64(3)});
+  }
   return out;
 }
 
-std::vector<ShotShareRow> Catalog::film_shot_shares(std::int64_t film_id) {
-  Statement& s = statement(
+std::vector<ShotShareRow> FilmStore::shot_shares(std::int64_t film_id) {
+  Statement& s = db_.statement(
       "WITH shot_frames(shot, n) AS (SELECT shot, count(*) FROM film_frames WHERE film_id = ?1 GROUP BY shot) "
       "SELECT f.shot, p.record_id, p.role, sum(p.weight) / sf.n, count(*) FROM provenance p "
       "JOIN film_frames f ON f.film_id = p.film_id AND f.frame = p.frame "
@@ -183,7 +207,24 @@ std::vector<ShotShareRow> Catalog::film_shot_shares(std::int64_t film_id) {
       "GROUP BY f.shot, p.record_id, p.role ORDER BY f.shot, p.role = 'guidance', 4 DESC, p.record_id");
   s.bind(1, film_id);
   std::vector<ShotShareRow> out;
-  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.text(2), s.real(3), s.int64(4)});
+  while (s.step()) {
+    const ProvenanceRow p = read_provenance(s, 1);
+    out.push_back({s.int64(0), p.record_id, p.role, p.weight, s.int64(4)});
+  }
+  return out;
+}
+
+std::vector<RecordUse> FilmStore::record_uses(std::int64_t record_id, int limit) {
+  Statement& s = db_.statement(
+      "SELECT p.film_id, f.title, p.frame, p.role, p.weight FROM provenance p "
+      "JOIN films f ON f.id = p.film_id WHERE p.record_id = ?1 "
+      "ORDER BY p.film_id, p.weight DESC, p.frame LIMIT ?2");
+  s.bind(1, record_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RecordUse> out;
+  while (s.step()) {
+    const ProvenanceRow p = read_provenance(s, 2);
+    out.push_back({s.int64(0), s.text(1), s.int64(2), p.role, p.weight});
+  }
   return out;
 }
 
