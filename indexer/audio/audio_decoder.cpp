@@ -123,6 +123,8 @@ struct AudioDecoder::Impl {
   void open() {
     AVFormatContext* raw = nullptr;
     int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+    if (rc == AVERROR(ENOENT)) fail("no such file");
+    if (rc == AVERROR(EACCES)) fail("cannot read it (permission denied)");
     if (rc < 0) fail("not a decodable audio or video file (" + av_error_string(rc) + ")");
     format.reset(raw);
     rc = avformat_find_stream_info(format.get(), nullptr);

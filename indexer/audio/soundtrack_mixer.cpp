@@ -72,8 +72,9 @@ class ClipReader {
     options.block_frames = 4800;
     try {
       decoder_ = std::make_unique<AudioDecoder>(p.clip->source, options);
+      opened_ = true;
     } catch (const std::exception& e) {
-      warn(std::string(e.what()) + "; silent in the soundtrack");
+      warn(reason(e) + "; silent in the soundtrack");
     }
   }
 
@@ -98,7 +99,7 @@ class ClipReader {
   // Called when the clip's last film frame has been mixed.
   void close() {
     const std::int64_t wanted = p_.last - p_.first;
-    if (decoder_ && read_ < wanted) {
+    if (opened_ && !failed_ && read_ < wanted) {
       warn("the source ends " + seconds_text(static_cast<double>(wanted - read_) / kSoundtrackRate) +
            " before the clip does; silence instead");
     }
@@ -113,11 +114,19 @@ class ClipReader {
         return true;
       }
     } catch (const std::exception& e) {
-      warn(std::string(e.what()) + "; silence after " +
+      failed_ = true;
+      warn(reason(e) + "; silence after " +
            seconds_text(static_cast<double>(read_) / kSoundtrackRate) + " of the clip");
     }
     decoder_.reset();
     return false;
+  }
+
+  // An AudioError's message without the path it starts with (the warning names the file).
+  std::string reason(const std::exception& e) const {
+    const std::string message = e.what();
+    const std::string prefix = p_.clip->source.string() + ": ";
+    return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
   }
 
   void warn(const std::string& message) {
@@ -130,6 +139,8 @@ class ClipReader {
   AudioBlock block_;
   std::int64_t offset_ = 0;
   std::int64_t read_ = 0;
+  bool opened_ = false;
+  bool failed_ = false;  // a decoding error, already reported
 };
 
 struct Mixer {

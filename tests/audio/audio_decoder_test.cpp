@@ -108,59 +108,7 @@ TEST(AudioDecoder, DecodesEveryFormatToBothWorkingFormats) {
 TEST(AudioDecoder, ReadsTheSoundTrackOfAVideo) {
   TempDir dir;
   const fs::path video = dir / "clip.mp4";
-  // A video with sound, written like the film renderer will: an MP4 with a video stream and an
-  // AAC stream from AudioStreamWriter.
-  {
-    AVFormatContext* raw = nullptr;
-    av_check(avformat_alloc_output_context2(&raw, nullptr, "mp4", video.c_str()), "mp4");
-    AvOutputFormatContextPtr format(raw);
-    const AVCodec* codec = avcodec_find_encoder_by_name("mpeg4");
-    AvCodecContextPtr encoder = make_codec_context(codec);
-    encoder->width = 64;
-    encoder->height = 48;
-    encoder->pix_fmt = AV_PIX_FMT_YUV420P;
-    encoder->time_base = AVRational{1, 10};
-    encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    av_check(avcodec_open2(encoder.get(), codec, nullptr), "open mpeg4");
-    AVStream* vs = avformat_new_stream(format.get(), nullptr);
-    av_check(avcodec_parameters_from_context(vs->codecpar, encoder.get()), "params");
-    vs->time_base = encoder->time_base;
-    AudioStreamWriter audio(format.get());
-    av_check(avio_open(&format->pb, video.c_str(), AVIO_FLAG_WRITE), "open");
-    av_check(avformat_write_header(format.get(), nullptr), "header");
-    AvFramePtr picture = make_av_frame();
-    picture->format = AV_PIX_FMT_YUV420P;
-    picture->width = 64;
-    picture->height = 48;
-    av_check(av_frame_get_buffer(picture.get(), 0), "buffer");
-    AvPacketPtr packet = make_av_packet();
-    auto drain = [&] {
-      while (avcodec_receive_packet(encoder.get(), packet.get()) == 0) {
-        av_packet_rescale_ts(packet.get(), encoder->time_base, vs->time_base);
-        packet->stream_index = vs->index;
-        av_check(av_interleaved_write_frame(format.get(), packet.get()), "write video");
-      }
-    };
-    const testing::SignalFill fill = testing::tone(48000, 2, 440, 0.3);
-    std::vector<float> pcm(4800 * 2);
-    for (int f = 0; f < 20; ++f) {  // 2 s at 10 fps, with 100 ms of audio per frame
-      av_check(av_frame_make_writable(picture.get()), "writable");
-      for (int p = 0; p < 3; ++p) {
-        const int h = p == 0 ? 48 : 24, w = p == 0 ? 64 : 32;
-        for (int y = 0; y < h; ++y) std::fill_n(picture->data[p] + y * picture->linesize[p], w, 16 + 10 * f);
-      }
-      picture->pts = f;
-      av_check(avcodec_send_frame(encoder.get(), picture.get()), "send");
-      drain();
-      fill(f * 4800, 4800, pcm.data());
-      audio.write(pcm.data(), 4800);
-    }
-    av_check(avcodec_send_frame(encoder.get(), nullptr), "flush");
-    drain();
-    audio.finish();
-    av_check(av_write_trailer(format.get()), "trailer");
-    avio_closep(&format->pb);
-  }
+  testing::write_mp4_with_sound(video, 20, 10, 2 * 48000, testing::tone(48000, 2, 440, 0.3));
   const Decoded d = decode(video, kSpeechFormat);
   EXPECT_TRUE(d.info.has_video);
   EXPECT_EQ(d.info.codec, "aac");

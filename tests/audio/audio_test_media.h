@@ -64,6 +64,68 @@ inline SignalFill tone(int rate, int channels, double frequency, double amplitud
   };
 }
 
+// An MP4 with a small mpeg4 video stream (`video_frames` frames at `fps`, a grey ramp) and an
+// AAC stream of `audio_frames` frames of `fill` at 48 kHz stereo, written interleaved as the film
+// renderer would: after each picture, the audio up to that picture's end.
+inline void write_mp4_with_sound(const std::filesystem::path& path, int video_frames, int fps,
+                                 std::int64_t audio_frames, const SignalFill& fill) {
+  AVFormatContext* raw = nullptr;
+  av_check(avformat_alloc_output_context2(&raw, nullptr, "mp4", path.c_str()), "mp4 muxer");
+  AvOutputFormatContextPtr format(raw);
+  const AVCodec* codec = avcodec_find_encoder_by_name("mpeg4");
+  AvCodecContextPtr encoder = make_codec_context(codec);
+  encoder->width = 64;
+  encoder->height = 48;
+  encoder->pix_fmt = AV_PIX_FMT_YUV420P;
+  encoder->time_base = AVRational{1, fps};
+  encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  av_check(avcodec_open2(encoder.get(), codec, nullptr), "open mpeg4");
+  AVStream* video = avformat_new_stream(format.get(), nullptr);
+  av_check(avcodec_parameters_from_context(video->codecpar, encoder.get()), "video parameters");
+  video->time_base = encoder->time_base;
+  AudioStreamWriter audio(format.get());
+  av_check(avio_open(&format->pb, path.c_str(), AVIO_FLAG_WRITE), "open " + path.string());
+  av_check(avformat_write_header(format.get(), nullptr), "mp4 header");
+  AvFramePtr picture = make_av_frame();
+  picture->format = AV_PIX_FMT_YUV420P;
+  picture->width = 64;
+  picture->height = 48;
+  av_check(av_frame_get_buffer(picture.get(), 0), "picture buffer");
+  AvPacketPtr packet = make_av_packet();
+  auto drain = [&] {
+    while (avcodec_receive_packet(encoder.get(), packet.get()) == 0) {
+      av_packet_rescale_ts(packet.get(), encoder->time_base, video->time_base);
+      packet->stream_index = video->index;
+      av_check(av_interleaved_write_frame(format.get(), packet.get()), "write video packet");
+    }
+  };
+  std::vector<float> pcm;
+  std::int64_t audio_done = 0;
+  for (int f = 0; f < video_frames; ++f) {
+    av_check(av_frame_make_writable(picture.get()), "picture writable");
+    for (int p = 0; p < 3; ++p) {
+      const int h = p == 0 ? 48 : 24, w = p == 0 ? 64 : 32;
+      for (int y = 0; y < h; ++y) std::fill_n(picture->data[p] + y * picture->linesize[p], w, 16 + (7 * f) % 200);
+    }
+    picture->pts = f;
+    av_check(avcodec_send_frame(encoder.get(), picture.get()), "send picture");
+    drain();
+    const std::int64_t until = f + 1 == video_frames ? audio_frames
+                                                     : std::min<std::int64_t>(audio_frames, (f + 1) * 48000LL / fps);
+    if (until > audio_done) {
+      pcm.resize(static_cast<std::size_t>((until - audio_done) * 2));
+      fill(audio_done, until - audio_done, pcm.data());
+      audio.write(pcm.data(), until - audio_done);
+      audio_done = until;
+    }
+  }
+  av_check(avcodec_send_frame(encoder.get(), nullptr), "flush video");
+  drain();
+  audio.finish();
+  av_check(av_write_trailer(format.get()), "mp4 trailer");
+  avio_closep(&format->pb);
+}
+
 inline double rms_of(const std::vector<float>& samples, std::size_t from = 0, std::size_t to = SIZE_MAX) {
   to = std::min(to, samples.size());
   double sum = 0;
