@@ -1,1 +1,205 @@
-int main() { return 0; }
+// Audio engine throughput, as multiples of real time and as ratios against baselines measured in
+// the same run on the same files:
+//   1. ingest analysis (decode to 16 kHz mono + segmentation + a waveform PNG per segment, no
+//      speech) on a long file of real speech (Debian's pocketsphinx-testdata LibriVox
+//      recordings, installed by scripts/setup.sh), against libavcodec's bare decode of the file
+//      (no resampling) and our decode alone;
+//   2. a 60 s film's soundtrack: mix (two passes: measure, then normalise) + AAC encode into an
+//      M4A, against decoding the same clips once.
+//
+//   build/bench/audio_bench [--minutes 20] [--repeats 3] [--keep DIR]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "indexer/audio/audio_decoder.h"
+#include "indexer/audio/audio_segmenter.h"
+#include "indexer/audio/audio_stream_writer.h"
+#include "indexer/audio/soundtrack_mixer.h"
+#include "indexer/audio/waveform.h"
+#include "tests/audio/audio_test_media.h"
+
+namespace fs = std::filesystem;
+using namespace palimpsest;
+
+namespace {
+
+const fs::path kLibriVox = "/usr/share/pocketsphinx/test/data/librivox";
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+template <typename F>
+double timed(int repeats, F f) {
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    times.push_back(seconds_since(t0));
+  }
+  return median(times);
+}
+
+// The LibriVox recordings at 44.1 kHz stereo, each followed by 1.5 s of silence.
+std::vector<float> real_speech() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(kLibriVox)) {
+    if (entry.path().extension() == ".wav") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<float> pcm;
+  for (const fs::path& file : files) {
+    AudioDecoderOptions options;
+    options.format = AudioFormat{44100, 2, SampleType::f32};
+    decode_audio(file, options, [&](const AudioBlock& b) { pcm.insert(pcm.end(), b.f32, b.f32 + 2 * b.frames); });
+    pcm.insert(pcm.end(), 2 * 44100 * 3 / 2, 0.0f);
+  }
+  return pcm;
+}
+
+// libavcodec's own decode of the file's audio, without resampling: the floor for any decoder.
+std::int64_t bare_decode(const fs::path& path) {
+  AvInputFormatContextPtr format = open_input_file(path.string());
+  const AVCodec* codec = nullptr;
+  const int index = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+  AvCodecContextPtr decoder = make_codec_context(codec);
+  avcodec_parameters_to_context(decoder.get(), format->streams[index]->codecpar);
+  avcodec_open2(decoder.get(), codec, nullptr);
+  AvPacketPtr packet = make_av_packet();
+  AvFramePtr frame = make_av_frame();
+  std::int64_t samples = 0;
+  while (av_read_frame(format.get(), packet.get()) >= 0) {
+    if (packet->stream_index == index && avcodec_send_packet(decoder.get(), packet.get()) >= 0) {
+      while (avcodec_receive_frame(decoder.get(), frame.get()) >= 0) samples += frame->nb_samples;
+    }
+    av_packet_unref(packet.get());
+  }
+  return samples;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double minutes = 20;
+  int repeats = 3;
+  fs::path keep;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--minutes")) minutes = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--keep")) keep = argv[i + 1];
+  }
+  if (!fs::is_directory(kLibriVox)) {
+    std::fprintf(stderr, "%s is missing: install pocketsphinx-testdata (scripts/setup.sh)\n", kLibriVox.c_str());
+    return 1;
+  }
+  const fs::path dir = keep.empty() ? fs::temp_directory_path() / ("palimpsest-audio-bench-" + std::to_string(::getpid())) : keep;
+  fs::create_directories(dir);
+
+  // 1. A long file of real speech, as an archive would hold it.
+  const std::vector<float> speech = real_speech();
+  const std::int64_t speech_frames = static_cast<std::int64_t>(speech.size() / 2);
+  const std::int64_t frames = static_cast<std::int64_t>(minutes * 60 * 44100);
+  std::printf("source: %zu LibriVox recordings (%.1f s with gaps), looped to %.0f min, 44.1 kHz stereo\n",
+              std::size_t{5}, speech_frames / 44100.0, minutes);
+  const testing::SignalFill loop = [&](std::int64_t first, std::int64_t count, float* out) {
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::int64_t s = (first + i) % speech_frames;
+      out[2 * i] = speech[2 * s];
+      out[2 * i + 1] = speech[2 * s + 1];
+    }
+  };
+  struct Encoded {
+    std::string name;
+    fs::path path;
+  };
+  std::vector<Encoded> files = {{"MP3 128k", dir / "speech.mp3"}, {"AAC 128k (M4A)", dir / "speech.m4a"},
+                                {"FLAC", dir / "speech.flac"}};
+  testing::write_audio_file(files[0].path, "mp3", {"libmp3lame", 44100, 2, 128000}, frames, loop);
+  testing::write_audio_file(files[1].path, "ipod", {"aac", 44100, 2, 128000}, frames, loop);
+  testing::write_audio_file(files[2].path, "flac", {"flac", 44100, 2, 0}, frames, loop);
+  const double media_s = frames / 44100.0;
+
+  std::printf("\n1. ingest analysis, %.0f s of real speech, median of %d (x real time; higher is better)\n", media_s, repeats);
+  std::printf("%-16s %12s %12s %20s %10s %9s\n", "file", "bare decode", "our decode", "decode+segment+PNG", "segments",
+              "vs bare");
+  for (const Encoded& f : files) {
+    const double bare = timed(repeats, [&] { bare_decode(f.path); });
+    const double decode = timed(repeats, [&] {
+      AudioDecoder decoder(f.path);
+      AudioBlock block;
+      while (decoder.next(block)) {
+      }
+    });
+    std::int64_t segments = 0, png_bytes = 0;
+    const double analyse = timed(repeats, [&] {
+      segments = png_bytes = 0;
+      segment_audio_file(f.path, {}, [&](AudioSegment&& s) {
+        ++segments;
+        png_bytes += static_cast<std::int64_t>(waveform_png(s.waveform).size());
+      });
+    });
+    std::printf("%-16s %11.0fx %11.0fx %19.0fx %10lld %8.2fx\n", f.name.c_str(), media_s / bare, media_s / decode,
+                media_s / analyse, static_cast<long long>(segments), bare / analyse);
+  }
+
+  // 2. A 60 s film: twelve 5 s clips from the MP3 and the M4A, cross-faded at every cut.
+  std::vector<SoundtrackClip> clips;
+  for (int i = 0; i < 12; ++i) {
+    clips.push_back({.source = files[i % 2].path, .source_start_s = std::fmod(37.0 * i + 3, media_s - 10), .duration_s = 5.0,
+                     .film_start_s = 5.0 * i, .gain = 0.6 + 0.05 * (i % 5), .record_id = i + 1});
+  }
+  clips = crossfade_at_cuts(clips, 0.5);
+  const double decode_clips = timed(repeats, [&] {
+    for (const SoundtrackClip& c : clips) {
+      AudioDecoderOptions options;
+      options.format = kSoundtrackFormat;
+      options.start_s = c.source_start_s;
+      options.duration_s = c.duration_s;
+      decode_audio(c.source, options, [](const AudioBlock&) {});
+    }
+  });
+  SoundtrackResult result;
+  const double mix_only = timed(repeats, [&] { result = mix_soundtrack(60.0, clips, {}, [](const float*, std::int64_t) {}); });
+  const fs::path m4a = dir / "soundtrack.m4a";
+  auto mix_and_encode = [&](const AudioStreamOptions& aac) {
+    return timed(repeats, [&] {
+      AVFormatContext* raw = nullptr;
+      av_check(avformat_alloc_output_context2(&raw, nullptr, "ipod", m4a.c_str()), "m4a");
+      AvOutputFormatContextPtr format(raw);
+      AudioStreamWriter writer(format.get(), aac);
+      av_check(avio_open(&format->pb, m4a.c_str(), AVIO_FLAG_WRITE), "open");
+      av_check(avformat_write_header(format.get(), nullptr), "header");
+      result = mix_soundtrack(60.0, clips, {}, [&](const float* pcm, std::int64_t n) { writer.write(pcm, n); });
+      writer.finish();
+      av_check(av_write_trailer(format.get()), "trailer");
+      avio_closep(&format->pb);
+    });
+  };
+  const double mix_encode = mix_and_encode({});
+  const double mix_encode_fast = mix_and_encode({.encoder_options = {{"aac_coder", "fast"}}});
+  std::printf("\n2. soundtrack of a 60 s film (12 clips, 11 cross-fades), median of %d\n", repeats);
+  std::printf("   decoding the clips once (baseline) %6.2f s\n", decode_clips);
+  std::printf("   mix (measure + normalise)          %6.2f s  (%.2fx the baseline, %.0fx real time)\n", mix_only,
+              mix_only / decode_clips, 60.0 / mix_only);
+  std::printf("   mix + AAC encode into an M4A       %6.2f s  (%.2fx the baseline, %.0fx real time)\n", mix_encode,
+              mix_encode / decode_clips, 60.0 / mix_encode);
+  std::printf("   the same, aac_coder=fast           %6.2f s  (%.2fx the baseline, %.0fx real time)\n", mix_encode_fast,
+              mix_encode_fast / decode_clips, 60.0 / mix_encode_fast);
+  std::printf("   loudness %.1f LUFS -> %.1f LUFS (gain %+.1f dB), %zu warnings\n", result.mix_lufs, result.output_lufs,
+              result.gain_db, result.warnings.size());
+  if (keep.empty()) fs::remove_all(dir);
+  return 0;
+}

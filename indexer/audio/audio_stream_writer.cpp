@@ -102,7 +102,13 @@ AudioStreamWriter::AudioStreamWriter(AVFormatContext* format, AudioStreamOptions
   c.bit_rate = options.bit_rate;
   c.time_base = AVRational{1, options.sample_rate};
   if (format->oformat->flags & AVFMT_GLOBALHEADER) c.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  av_check(avcodec_open2(s.encoder.get(), codec, nullptr), "cannot open the " + s.codec_name + " encoder");
+  AvDictionary encoder_options;
+  for (const auto& [key, value] : options.encoder_options) encoder_options.set(key.c_str(), value);
+  av_check(avcodec_open2(s.encoder.get(), codec, encoder_options.address()),
+           "cannot open the " + s.codec_name + " encoder");
+  if (const AVDictionaryEntry* unused = av_dict_get(encoder_options.get(), "", nullptr, AV_DICT_IGNORE_SUFFIX)) {
+    throw std::invalid_argument(s.codec_name + " has no option " + unused->key);
+  }
 
   s.stream = avformat_new_stream(format, nullptr);
   if (!s.stream) throw std::runtime_error("avformat_new_stream failed");

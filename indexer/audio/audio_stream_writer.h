@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 struct AVFormatContext;
 struct AVStream;
@@ -35,6 +37,8 @@ struct AudioStreamOptions {
   int sample_rate = 48000;
   int channels = 2;
   std::int64_t bit_rate = 160000;  // ignored by lossless and PCM encoders
+  // Private options of the encoder (av_opt names), e.g. {"aac_coder", "fast"}.
+  std::vector<std::pair<std::string, std::string>> encoder_options;
 };
 
 class AudioStreamWriter {
