@@ -200,12 +200,21 @@ struct AudioSegmenter::Impl {
     return {best, SegmentCut::quiet_point};
   }
 
+  // Real frames in blocks [a, b) (the last block of the stream may be partial).
+  std::int64_t frames_in(std::int64_t a, std::int64_t b) const {
+    return std::min(b * block_frames, total_frames) - a * block_frames;
+  }
+  // The last block at which a segment reaching the end of the stream may start and still last
+  // min_length_s.
+  std::int64_t last_start_at_end() const { return total_frames / block_frames - min_blocks; }
+
   void emit(std::int64_t a, std::int64_t b, SegmentCut cut, bool at_end) {
-    if (at_end && b == total_blocks && held && b - a < min_blocks) {
+    const std::int64_t short_by = min_blocks * block_frames - frames_in(a, b);
+    if (at_end && b == total_blocks && held && short_by > 0) {
       // A short last segment takes what it lacks from a silent segment before it, else joins the
       // one before, or the two are re-cut by the usual rules.
       const std::int64_t joined_start = held->first;
-      const std::int64_t lacking = min_blocks - (b - a);
+      const std::int64_t lacking = (short_by + block_frames - 1) / block_frames;
       bool held_silent = true;
       for (std::int64_t i = held->first; i < held->last && held_silent; ++i) held_silent = silent(i);
       if (held_silent && held->last - held->first - lacking >= min_blocks) {
@@ -215,7 +224,7 @@ struct AudioSegmenter::Impl {
       } else if (b - joined_start <= max_blocks) {
         held = Span{joined_start, b, SegmentCut::end};
       } else {
-        const auto [c, how] = best_cut(joined_start, joined_start + min_blocks, b - min_blocks, b);
+        const auto [c, how] = best_cut(joined_start, joined_start + min_blocks, last_start_at_end(), b);
         deliver(Span{joined_start, c, how});
         held = Span{c, b, SegmentCut::end};
       }
@@ -298,7 +307,7 @@ struct AudioSegmenter::Impl {
       }
       std::int64_t hi = s + max_blocks;
       if (sound_end >= 0 && sound_end - s <= max_blocks + min_blocks) hi = sound_end - min_blocks;
-      if (sound_end < 0 && at_end && limit - s <= max_blocks + min_blocks) hi = limit - min_blocks;
+      if (sound_end < 0 && at_end && limit - s <= max_blocks + min_blocks) hi = last_start_at_end();
       const auto [c, how] = best_cut(s, s + min_blocks, hi, limit);
       emit(s, c, how, at_end);
     }

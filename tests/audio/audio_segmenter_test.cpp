@@ -209,12 +209,18 @@ TEST(AudioSegmenter, SegmentLoudnessMatchesTheFiltersOwnIntegratedLoudness) {
 
 TEST(AudioSegmenter, RandomSignalsAreAlwaysWellFormedAndBlockSizeDoesNotMatter) {
   const float threshold = static_cast<float>(std::pow(10.0, -50.0 / 20.0));
-  for (unsigned seed = 1; seed <= 6; ++seed) {
+  const std::vector<SegmenterOptions> option_sets = {
+      {}, {.min_length_s = 1.0, .max_length_s = 4.0, .min_silence_s = 0.2, .pad_s = 0.1},
+      {.min_length_s = 3.0, .max_length_s = 6.5, .min_silence_s = 0.5, .pad_s = 0.4}};
+  for (unsigned seed = 1; seed <= 16; ++seed) {
+    const SegmenterOptions& options = option_sets[seed % option_sets.size()];
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 random(seed);
     std::uniform_real_distribution<double> length(0.05, 6.0), level(0.0005, 0.6);
     Signal signal;
-    while (signal.samples.size() < static_cast<std::size_t>(Signal::frames(90))) {
+    // Long streams, and short ones whose ends meet the minimum-length rules.
+    const double seconds = seed % 2 ? 90.0 : 0.5 + (seed * 7919 % 400) / 10.0;
+    while (signal.samples.size() < static_cast<std::size_t>(Signal::frames(seconds))) {
       switch (random() % 5) {
         case 0: signal.silence(random() % 4 == 0 ? length(random) * 6 : length(random)); break;
         case 1: signal.noise(length(random), level(random), random); break;
@@ -222,9 +228,9 @@ TEST(AudioSegmenter, RandomSignalsAreAlwaysWellFormedAndBlockSizeDoesNotMatter) 
       }
     }
     const std::int64_t total = static_cast<std::int64_t>(signal.samples.size());
-    const auto coarse = segment(signal.samples, {}, 16000);
-    const auto fine = segment(signal.samples, {}, 37);
-    expect_well_formed(coarse, total);
+    const auto coarse = segment(signal.samples, options, 16000);
+    const auto fine = segment(signal.samples, options, 37);
+    expect_well_formed(coarse, total, options);
     ASSERT_EQ(coarse.size(), fine.size());
     for (std::size_t i = 0; i < coarse.size(); ++i) {
       EXPECT_EQ(coarse[i].start_frame, fine[i].start_frame);
