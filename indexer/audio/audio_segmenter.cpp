@@ -9,6 +9,10 @@
 
 #include "indexer/audio/audio_filter_graph.h"
 
+extern "C" {
+#include <libavfilter/avfilter.h>
+}
+
 namespace palimpsest {
 namespace {
 
@@ -439,6 +443,17 @@ void AudioSegmenter::finish() {
 }
 
 const SegmenterStats& AudioSegmenter::stats() const { return impl_->stats; }
+
+std::string describe(const SegmenterOptions& options) {
+  const unsigned version = avfilter_version();
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "libavfilter %u.%u.%u silencedetect+ebur128: silence below %g dBFS for %g s, segments %g-%g s, pad %g s",
+                AV_VERSION_MAJOR(version), AV_VERSION_MINOR(version), AV_VERSION_MICRO(version),
+                options.silence_threshold_db, options.min_silence_s, options.min_length_s, options.max_length_s,
+                options.pad_s);
+  return text;
+}
 
 SegmentedAudio segment_audio_file(const std::filesystem::path& path, const SegmenterOptions& options,
                                   const AudioSegmenter::SegmentSink& on_segment,

@@ -113,6 +113,11 @@ class AudioSegmenter {
   std::unique_ptr<Impl> impl_;
 };
 
+// Names the segmentation — engine and settings — for the records it makes, so that segments made
+// with other settings can be recognised: "libavfilter 8.44.100 silencedetect+ebur128: silence
+// below -50 dBFS for 0.3 s, segments 2-15 s, pad 0.2 s".
+std::string describe(const SegmenterOptions& options);
+
 struct SegmentedAudio {
   AudioSourceInfo source;
   SegmenterStats stats;

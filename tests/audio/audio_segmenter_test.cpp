@@ -342,6 +342,14 @@ TEST(AudioSegmenter, ThreeHourFileStreamsInBoundedMemory) {
   EXPECT_LE(window, kWindowBound);
 }
 
+TEST(AudioSegmenter, DescribesItsEngineAndSettings) {
+  const std::string text = describe(SegmenterOptions{});
+  EXPECT_EQ(text.rfind("libavfilter ", 0), 0u) << text;
+  EXPECT_NE(text.find(" silencedetect+ebur128: silence below -50 dBFS for 0.3 s, segments 2-15 s, pad 0.2 s"),
+            std::string::npos)
+      << text;
+}
+
 TEST(AudioSegmenter, RejectsBadOptions) {
   auto make = [](SegmenterOptions o, int rate = kRate) {
     AudioSegmenter s(rate, 1, o, [](AudioSegment&&) {});
