@@ -11,7 +11,9 @@
 //   give the very samples a full decode gives; a resampled source joins the full decode's sample
 //   grid exactly (the decode starts on an input sample that falls on an output sample, with the
 //   resampler's history warmed up). Lossy codecs are decoded from up to a second before the start
-//   so that their priming does not show.
+//   so that their priming does not show. Where a demuxer can only estimate where a time is (a
+//   VBR MP3 without a seek table), the range is placed by that estimate; a seek that lands past
+//   the start makes the decoder start again from the beginning.
 // - Gaps in a stream's timestamps are closed up (samples are counted, not placed by timestamp).
 // - Downmixing follows libswresample's standard matrix; integer output is normalised so that
 //   it cannot clip.
