@@ -146,7 +146,8 @@ struct AudioDecoder::Impl {
       if (stream_index < 0) {
         bool video = false;
         for (unsigned i = 0; i < format->nb_streams; ++i) video = video || is_real_video(format->streams[i]);
-        fail(video ? "no audio stream (the video has no sound)" : "no audio stream");
+        throw NoAudioStreamError(path.string() + ": " +
+                                 (video ? "no audio stream (the video has no sound)" : "no audio stream"));
       }
     }
     stream = format->streams[stream_index];

@@ -20,7 +20,8 @@
 // - Errors are AudioError with one line naming the file: not a media file, no audio stream,
 //   0-length audio, a range past the end, a stream that breaks off before the duration its
 //   container declares (a truncated file), nothing decodable. Corrupt packets among good ones
-//   are skipped, counted, and noted in AudioSourceInfo::notes.
+//   are skipped, counted, and noted in AudioSourceInfo::notes. A file without any audio stream
+//   throws NoAudioStreamError (an AudioError), so that a silent video can be told apart.
 
 #include <cstdint>
 #include <filesystem>

@@ -39,4 +39,10 @@ class AudioError : public MediaError {
   using MediaError::MediaError;
 };
 
+// The file has no audio stream at all: for a video, not a failure but a film without sound.
+class NoAudioStreamError : public AudioError {
+ public:
+  using AudioError::AudioError;
+};
+
 }  // namespace palimpsest

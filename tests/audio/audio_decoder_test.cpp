@@ -180,6 +180,7 @@ TEST(AudioDecoder, NoAudioStreamIsOneClearError) {
   }
   const std::string message = audio_error([&] { AudioDecoder decoder(video); });
   EXPECT_EQ(message, video.string() + ": no audio stream (the video has no sound)");
+  EXPECT_THROW(AudioDecoder{video}, NoAudioStreamError);
 }
 
 TEST(AudioDecoder, ZeroLengthAudioIsOneClearError) {
