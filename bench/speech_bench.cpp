@@ -5,6 +5,11 @@
 // Debian's pocketsphinx-testdata and their `transcription` file.
 //
 //   build/bench/speech_bench [--repeats 3] [--threads 2] [--data /usr/share/pocketsphinx/test/data/librivox]
+//                            [--stream-minutes M]
+//
+// --stream-minutes M (default 0: off) also feeds M minutes of the corpus, repeated with a second
+// of room tone between recordings, through one stream in 1 s blocks, and prints the process's
+// resident memory after each minute: it stays flat when memory is bounded.
 //
 // The CLI is one process per file, as it is used (it loads the model each time); its start-up is
 // also measured alone (on 0.5 s of silence) so that its decoding can be compared with ours
@@ -52,6 +57,17 @@ double process_cpu() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Resident and peak resident memory of this process, MiB (/proc/self/status).
+std::pair<double, double> resident_mib() {
+  std::ifstream status("/proc/self/status");
+  double rss = 0, peak = 0;
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atof(line.c_str() + 6) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) peak = std::atof(line.c_str() + 6) / 1024;
+  }
+  return {rss, peak};
 }
 
 double median(std::vector<double> values) {
@@ -112,11 +128,13 @@ std::string joined(const std::vector<Utterance>& utterances) {
 
 int main(int argc, char** argv) {
   int repeats = 3, threads = 2;
+  double stream_minutes = 0;
   fs::path data = "/usr/share/pocketsphinx/test/data/librivox";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--threads")) threads = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--stream-minutes")) stream_minutes = std::atof(argv[i + 1]);
   }
 
   // The corpus.
@@ -149,65 +167,66 @@ int main(int argc, char** argv) {
   std::printf("corpus: %zu LibriVox recordings, %.1f s of speech, %s\n", ids.size(), audio_seconds, data.c_str());
 
   // Ours: the model loaded once.
+  const double rss_before = resident_mib().first;
   double t0 = now(), c0 = process_cpu();
   const SpeechModelFiles model = find_speech_model("en-us");
   auto transcriber = std::make_unique<PocketsphinxTranscriber>(model);
   const Timing load{now() - t0, process_cpu() - c0};
+  const double decoder_mib = resident_mib().first - rss_before;
   std::vector<std::string> cli_base = {"pocketsphinx_continuous"};
   for (const std::string& argument : transcriber->decoder_arguments()) cli_base.push_back(argument);
   std::string arguments;
   for (std::size_t i = 1; i < cli_base.size(); ++i) arguments += " " + cli_base[i];
   std::printf("arguments (both):%s\n\n", arguments.c_str());
 
-  // The CLI, one process per file; and its start-up alone, on 0.5 s of silence.
+  // Interleaved, so that both sides meet the same machine load: in every round, each file goes
+  // through the CLI and through our decoder back to back (in alternating order), then the whole
+  // set goes through ParallelTranscriber, then the CLI starts up alone on 0.5 s of silence.
   const fs::path silence = fs::temp_directory_path() / ("palimpsest-speech-bench-" + std::to_string(getpid()) + ".wav");
   write_wav(silence, PcmAudio{16000, 1, std::vector<std::int16_t>(8000, 0)});
-  std::vector<double> cli_wall, cli_cpu, startup_wall, startup_cpu;
-  std::vector<std::string> cli_hypotheses(ids.size());
-  for (int r = 0; r < repeats; ++r) {
-    Timing total, timing;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      std::vector<std::string> command = cli_base;
-      command.insert(command.begin() + 1, {"-infile", (data / (ids[i] + ".wav")).string()});
-      cli_hypotheses[i] = run_cli(command, timing);
-      total.wall += timing.wall;
-      total.cpu += timing.cpu;
-    }
-    cli_wall.push_back(total.wall);
-    cli_cpu.push_back(total.cpu);
-    std::vector<std::string> command = cli_base;
-    command.insert(command.begin() + 1, {"-infile", silence.string()});
-    run_cli(command, timing);
-    startup_wall.push_back(timing.wall);
-    startup_cpu.push_back(timing.cpu);
-  }
-  fs::remove(silence);
-
-  // Ours, serial (one decoder), then ParallelTranscriber (one decoder per thread, made on first use).
-  std::vector<double> serial_wall, serial_cpu, parallel_wall, parallel_cpu;
-  std::vector<std::string> hypotheses(ids.size());
-  for (int r = 0; r < repeats; ++r) {
-    t0 = now();
-    c0 = process_cpu();
-    for (std::size_t i = 0; i < ids.size(); ++i) hypotheses[i] = joined(transcriber->transcribe(audio[i]));
-    serial_wall.push_back(now() - t0);
-    serial_cpu.push_back(process_cpu() - c0);
-  }
   std::vector<SpeechSegment> segments;
   for (const auto& samples : audio) segments.push_back({samples, 0});
   ParallelTranscriber parallel([&] { return std::unique_ptr<Transcriber>(std::make_unique<PocketsphinxTranscriber>(model)); },
                                threads);
   t0 = now();
   c0 = process_cpu();
-  auto parallel_results = parallel.transcribe(segments);  // includes loading one model per thread
+  auto parallel_results = parallel.transcribe(segments);  // loads one model per thread
   const Timing parallel_first{now() - t0, process_cpu() - c0};
+
+  struct Round {
+    Timing cli, startup, serial, parallel;
+  };
+  std::vector<Round> rounds(static_cast<std::size_t>(repeats));
+  std::vector<std::string> cli_hypotheses(ids.size()), hypotheses(ids.size());
   for (int r = 0; r < repeats; ++r) {
+    Round& round = rounds[static_cast<std::size_t>(r)];
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::vector<std::string> command = cli_base;
+      command.insert(command.begin() + 1, {"-infile", (data / (ids[i] + ".wav")).string()});
+      for (int side = 0; side < 2; ++side) {
+        if ((side + r + static_cast<int>(i)) % 2 == 0) {
+          Timing timing;
+          cli_hypotheses[i] = run_cli(command, timing);
+          round.cli.wall += timing.wall;
+          round.cli.cpu += timing.cpu;
+        } else {
+          t0 = now();
+          c0 = process_cpu();
+          hypotheses[i] = joined(transcriber->transcribe(audio[i]));
+          round.serial.wall += now() - t0;
+          round.serial.cpu += process_cpu() - c0;
+        }
+      }
+    }
     t0 = now();
     c0 = process_cpu();
     parallel_results = parallel.transcribe(segments);
-    parallel_wall.push_back(now() - t0);
-    parallel_cpu.push_back(process_cpu() - c0);
+    round.parallel = {now() - t0, process_cpu() - c0};
+    std::vector<std::string> command = cli_base;
+    command.insert(command.begin() + 1, {"-infile", silence.string()});
+    run_cli(command, round.startup);
   }
+  fs::remove(silence);
 
   // The cheap speech-activity test, for its cost against decoding.
   t0 = now();
@@ -233,40 +252,92 @@ int main(int argc, char** argv) {
               100 * cli_errors.rate(), 100 * ours_errors.rate(), static_cast<long long>(ours_errors.reference_words),
               identical, ids.size(), threads, parallel_identical, ids.size());
 
-  // Speed.
+  // Speed: medians over rounds of each figure and of each ratio (a ratio is taken within a round).
   const double n = static_cast<double>(ids.size());
-  const double cli_total = median(cli_wall), cli_startup = median(startup_wall);
-  const double cli_decoding = cli_total - n * cli_startup;
-  const double serial = median(serial_wall), parallel_time = median(parallel_wall);
-  std::printf("median of %d runs; load average at the end: ", repeats);
+  auto median_of = [&](auto field) {
+    std::vector<double> values;
+    for (const Round& round : rounds) values.push_back(field(round));
+    return median(values);
+  };
+  std::printf("%d rounds, medians; load average at the end: ", repeats);
   {
     std::ifstream loadavg("/proc/loadavg");
     std::string first;
     loadavg >> first;
     std::printf("%s on %u hardware threads\n", first.c_str(), std::thread::hardware_concurrency());
   }
-  std::printf("%-52s %8s %8s %10s\n", "", "wall s", "CPU s", "x realtime");
-  auto row = [&](const char* name, double wall, double cpu) {
-    std::printf("%-52s %8.2f %8.2f %9.1fx\n", name, wall, cpu, audio_seconds / wall);
+  std::printf("%-54s %8s %8s %11s\n", "", "wall s", "CPU s", "x real time");
+  auto row = [&](const std::string& name, double wall, double cpu) {
+    std::printf("%-54s %8.2f %8.2f %10.1fx\n", name.c_str(), wall, cpu, audio_seconds / wall);
   };
-  row("CLI, one process per file (as used)", cli_total, median(cli_cpu));
-  std::printf("%-52s %8.2f %8.2f\n", "  CLI start-up and model load, per process", cli_startup, median(startup_cpu));
-  row("  CLI decoding alone (total - files x start-up)", cli_decoding, median(cli_cpu) - n * median(startup_cpu));
-  std::printf("%-52s %8.2f %8.2f\n", "ours: model load, once", load.wall, load.cpu);
-  row("ours: 1 decoder, decoding", serial, median(serial_cpu));
-  row("ours: 1 decoder, model load + decoding", load.wall + serial, load.cpu + median(serial_cpu));
-  std::printf("%-52s %8.2f %8.2f\n", ("ours: " + std::to_string(threads) + " threads, first call (loads " +
-                                      std::to_string(threads) + " models)").c_str(), parallel_first.wall, parallel_first.cpu);
-  row(("ours: " + std::to_string(threads) + " threads (ParallelTranscriber), decoding").c_str(), parallel_time,
-      median(parallel_cpu));
-  std::printf("%-52s %8.4f %8s %9.0fx\n", "speech-activity test alone", activity_wall, "", audio_seconds / activity_wall);
-  std::printf("\nspeed vs the CLI: decoding %.2fx (1 decoder), %.2fx (%d threads); per-file use %.2fx (1 decoder incl. load), "
-              "%.2fx (%d threads)\n",
-              cli_decoding / serial, cli_decoding / parallel_time, threads, cli_total / (load.wall + serial),
-              cli_total / parallel_time, threads);
-  std::printf("targets: WER <= CLI + 2 points: %s; speed >= 1.0x the CLI: %s; >= 4x real time on %d threads: %s (%.1fx)\n",
-              ours_errors.rate() <= cli_errors.rate() + 0.02 ? "met" : "MISSED",
-              cli_total / parallel_time >= 1.0 ? "met" : "MISSED", threads,
-              audio_seconds / parallel_time >= 4 ? "met" : "MISSED", audio_seconds / parallel_time);
+  const std::string t = std::to_string(threads);
+  row("CLI, one process per file (as it is used)", median_of([](const Round& r) { return r.cli.wall; }),
+      median_of([](const Round& r) { return r.cli.cpu; }));
+  std::printf("%-54s %8.2f %8.2f\n", "  of which start-up and model load, per process",
+              median_of([](const Round& r) { return r.startup.wall; }), median_of([](const Round& r) { return r.startup.cpu; }));
+  row("  CLI decoding alone (total - files x start-up)", median_of([&](const Round& r) { return r.cli.wall - n * r.startup.wall; }),
+      median_of([&](const Round& r) { return r.cli.cpu - n * r.startup.cpu; }));
+  std::printf("%-54s %8.2f %8.2f   (+%.0f MiB resident per decoder)\n", "ours: model load, once per decoder", load.wall,
+              load.cpu, decoder_mib);
+  row("ours: 1 decoder", median_of([](const Round& r) { return r.serial.wall; }),
+      median_of([](const Round& r) { return r.serial.cpu; }));
+  std::printf("%-54s %8.2f %8.2f\n", ("ours: " + t + " threads, first call (loads " + t + " models)").c_str(),
+              parallel_first.wall, parallel_first.cpu);
+  row("ours: " + t + " threads (ParallelTranscriber)", median_of([](const Round& r) { return r.parallel.wall; }),
+      median_of([](const Round& r) { return r.parallel.cpu; }));
+
+  const double decoding_ratio = median_of([&](const Round& r) { return (r.cli.wall - n * r.startup.wall) / r.serial.wall; });
+  const double decoding_cpu_ratio = median_of([&](const Round& r) { return (r.cli.cpu - n * r.startup.cpu) / r.serial.cpu; });
+  const double serial_ratio = median_of([](const Round& r) { return r.cli.wall / r.serial.wall; });
+  const double parallel_ratio = median_of([](const Round& r) { return r.cli.wall / r.parallel.wall; });
+  const double parallel_realtime = median_of([&](const Round& r) { return audio_seconds / r.parallel.wall; });
+  const double per_core_realtime = median_of([&](const Round& r) { return audio_seconds / r.serial.cpu; });
+  std::printf("\nspeed vs the CLI (ratios within a round):\n");
+  std::printf("  decoding alone, 1 decoder vs the CLI's:    %.2fx wall, %.2fx CPU\n", decoding_ratio, decoding_cpu_ratio);
+  std::printf("  as used, 1 decoder vs one CLI per file:    %.2fx\n", serial_ratio);
+  std::printf("  as used, %d threads vs one CLI per file:    %.2fx\n", threads, parallel_ratio);
+  std::printf("  ours: %.1fx real time per CPU second (1 decoder), %.1fx real time on %d threads (wall)\n",
+              per_core_realtime, parallel_realtime, threads);
+  std::printf("targets: WER <= CLI + 2 points: %s; speed >= 1.0x the CLI: %s; >= 4x real time on %d threads: %s\n",
+              ours_errors.rate() <= cli_errors.rate() + 0.02 ? "met" : "MISSED", parallel_ratio >= 1.0 ? "met" : "MISSED",
+              threads, parallel_realtime >= 4 ? "met" : "MISSED (a loaded machine? see the load average)");
+  std::printf("speech-activity test alone: %.4f s for the corpus, %.0fx real time\n", activity_wall,
+              audio_seconds / activity_wall);
+  if (stream_minutes > 0) {
+    std::printf("\none stream of %.0f minute(s), 1 s blocks: resident memory after each minute (MiB)\n", stream_minutes);
+    std::vector<std::int16_t> cycle;
+    std::uint32_t state = 1;
+    for (const auto& samples : audio) {
+      cycle.insert(cycle.end(), samples.begin(), samples.end());
+      for (int i = 0; i < 16000; ++i) {  // a second of room tone, -60 dBFS
+        state = state * 1103515245u + 12345u;
+        cycle.push_back(static_cast<std::int16_t>(static_cast<int>((state >> 16) % 65) - 32));
+      }
+    }
+    const std::int64_t total = static_cast<std::int64_t>(stream_minutes * 60 * 16000);
+    std::vector<Utterance> utterances;
+    std::int64_t fed = 0, words = 0;
+    std::size_t at = 0, longest_ms = 0;
+    t0 = now();
+    transcriber->begin(0);
+    while (fed < total) {
+      const std::size_t n = std::min<std::size_t>(16000, cycle.size() - at);
+      transcriber->feed(std::span(cycle).subspan(at, n), utterances);
+      at = (at + n) % cycle.size();
+      fed += static_cast<std::int64_t>(n);
+      for (const Utterance& u : utterances) {
+        words += static_cast<std::int64_t>(u.words.size());
+        longest_ms = std::max<std::size_t>(longest_ms, static_cast<std::size_t>(u.end_ms - u.start_ms));
+      }
+      utterances.clear();  // a caller stores them and lets them go
+      if (fed % (60 * 16000) < static_cast<std::int64_t>(n)) {
+        const auto [rss, peak] = resident_mib();
+        std::printf("  minute %3lld: resident %.1f, peak %.1f\n", static_cast<long long>(fed / (60 * 16000)), rss, peak);
+      }
+    }
+    transcriber->finish(utterances);
+    std::printf("  %lld words, longest utterance %.1f s, %.1fx real time\n", static_cast<long long>(words),
+                static_cast<double>(longest_ms) / 1000, static_cast<double>(fed) / 16000 / (now() - t0));
+  }
   return 0;
 }

@@ -25,6 +25,13 @@ struct ConfigDeleter {
   void operator()(cmd_ln_t* config) const { cmd_ln_free_r(config); }
 };
 using DecoderPtr = std::unique_ptr<ps_decoder_t, DecoderDeleter>;
+// ps_seg_next frees the iterator when it reaches the end; one left early is freed here.
+struct SegmentIterator {
+  ps_seg_t* seg = nullptr;
+  ~SegmentIterator() {
+    if (seg != nullptr) ps_seg_free(seg);
+  }
+};
 using ConfigPtr = std::unique_ptr<cmd_ln_t, ConfigDeleter>;
 
 }  // namespace
@@ -35,10 +42,10 @@ struct PocketsphinxTranscriber::Impl {
   std::vector<std::string> arguments;
   DecoderPtr decoder;
   int frame_rate = 100;
-  // The cepstral mean a fresh decoder starts from (the model's -cmninit). The decoder adapts it
-  // as it hears audio and keeps it across streams; every stream starts from it again, so that a
-  // segment's transcript does not depend on what the decoder heard before (nor on which thread
-  // of a ParallelTranscriber took it), and equals that of a fresh pocketsphinx_continuous.
+  // The cepstral mean normalisation's state in a fresh decoder (the model's -cmninit), put back at
+  // every begin(). cmn_live_set() would not do: it gives the initial mean the weight of a full
+  // window of frames, where a fresh decoder gives it none, and transcripts then differ from
+  // pocketsphinx_continuous's.
   struct CepstralMeanState {
     std::vector<mfcc_t> mean, sum;
     std::int32_t frames = 0;
@@ -88,7 +95,8 @@ struct PocketsphinxTranscriber::Impl {
     Utterance utterance;
     utterance.cut = cut;
     logmath_t* logmath = ps_get_logmath(decoder.get());
-    for (ps_seg_t* seg = ps_seg_iter(decoder.get()); seg != nullptr; seg = ps_seg_next(seg)) {
+    SegmentIterator segments{ps_seg_iter(decoder.get())};
+    for (ps_seg_t*& seg = segments.seg; seg != nullptr; seg = ps_seg_next(seg)) {
       const char* token = ps_seg_word(seg);
       if (token == nullptr || is_filler_token(token)) continue;
       int first_frame = 0, last_frame = 0;

@@ -12,8 +12,9 @@
 //   utterances at pauses (its own voice activity detection) and cuts an utterance that runs past
 //   a maximum length, so memory is bounded by that length, never by the recording's. The result
 //   does not depend on how the caller cuts the stream into blocks.
-// - An utterance whose confidence is below the engine's threshold is returned with
-//   `low_confidence` set: keep it as a guess, never as the truth.
+// - An utterance whose confidence is below the engine's threshold, or that looks like what
+//   decoders make of music and noise (one word over and over), is returned with `low_confidence`
+//   set: keep it as a guess, never as the truth.
 // - An instance is not thread-safe. Use one per thread (see ParallelTranscriber).
 
 #include <cstdint>

@@ -15,7 +15,7 @@ namespace {
 
 using namespace palimpsest::testing;
 
-// Measured thresholds (tests/speech/README.md explains them).
+// Measured thresholds.
 // LibriVox: 36.6% measured over the five recordings (71 words), exactly pocketsphinx_continuous's
 // own (its transcripts are identical, see the next test); the bound is the CLI's + 2 points, the
 // issue's target. espeak-ng: 22.5% measured over the 40 words of kSentences; the bound leaves 3
