@@ -9,8 +9,9 @@
 // cross-reference table) become warnings. Nothing is printed.
 //
 // Memory: opening reads the cross-reference table, not the pages. A PdfPage holds one page's
-// objects until it is destroyed; the document must outlive its pages. Not thread-safe: one
-// document per thread.
+// content until it is destroyed; the document must outlive its pages. poppler's catalogue keeps
+// a small record (about 2 KB, the page dictionary) of every page up to the highest one loaded,
+// until the document closes: 10 MB for 5000 pages. Not thread-safe: one document per thread.
 
 #include <filesystem>
 #include <memory>

@@ -1,7 +1,8 @@
 #pragma once
 // Reads a PDF page by page, streaming: each page is loaded, its text layer grouped into
 // paragraphs, rendered if asked, handed to the caller and released before the next one, so a
-// 5000-page PDF is read in the memory of one page. A progress callback follows the pages.
+// 5000-page PDF is read in the memory of one page (plus poppler's 2 KB record per page, see
+// pdf_document.h). A progress callback follows the pages.
 //
 // A page "has a text layer" when its text holds at least `min_text_layer_characters` readable
 // characters (letters and digits; see readable_characters): a page whose only text is a page

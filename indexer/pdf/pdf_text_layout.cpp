@@ -85,6 +85,12 @@ std::vector<PdfParagraph> group_paragraphs(const std::vector<PdfLine>& lines, in
     std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
     usual_gap = gaps[gaps.size() / 2];
   }
+  std::vector<double> heights;
+  for (const PdfLine& line : lines) heights.push_back(line.box.height);
+  std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+  // Double spacing leaves about one line height between lines; a larger usual gap means the
+  // page has few lines, each a paragraph of its own.
+  usual_gap = std::min(usual_gap, 1.2 * heights[heights.size() / 2]);
 
   auto starts_paragraph = [&](const PdfLine& above, const PdfLine& below) {
     const PdfRect& a = above.box;

@@ -10,7 +10,8 @@
 //   column or block), their horizontal extents do not overlap, their heights differ by more than
 //   a third (a heading), it is indented by more than a line height (a first-line indent), or the
 //   gap above it exceeds the page's usual gap between lines by half a line height (a blank line;
-//   "usual" is the median, so double-spaced pages still hold multi-line paragraphs).
+//   "usual" is the median gap, so double-spaced pages still hold multi-line paragraphs, but at
+//   most 1.2 line heights, so a page of a few spaced-out lines is not taken for double spacing).
 // - Paragraph text joins lines with '\n'; a line ending in letter + '-' followed by a line
 //   starting with a lower-case letter is de-hyphenated ("exam-" "ple" -> "example").
 

@@ -1,6 +1,7 @@
 #include "indexer/pdf/poppler_messages.h"
 
 #include <mutex>
+#include <string_view>
 
 #include <poppler/cpp/poppler-global.h>
 
@@ -11,11 +12,18 @@ thread_local PopplerMessages* current = nullptr;
 
 void on_poppler_message(const std::string& message, void*) { add_poppler_message(message); }
 
+// poppler's text without its "error: " or "poppler/error (1234): " prefix, trimmed.
 std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
+  std::string_view view = text;
+  if (view.starts_with("poppler/")) view.remove_prefix(8);
+  if (view.starts_with("error")) {
+    const auto colon = view.find(": ");
+    if (colon != std::string_view::npos && colon < 24) view.remove_prefix(colon + 2);
+  }
+  const auto first = view.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  const auto last = view.find_last_not_of(" \t\r\n");
+  return std::string(view.substr(first, last - first + 1));
 }
 
 }  // namespace
