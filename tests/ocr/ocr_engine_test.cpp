@@ -1,6 +1,5 @@
 #include "indexer/ocr/ocr_engine.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "tests/common/test_support.h"
 #include "tests/ocr/ocr_test_images.h"
 #include "tests/ocr/rendered_text.h"
+#include "tests/ocr/stderr_capture.h"
 
 namespace palimpsest {
 namespace {
@@ -53,32 +53,6 @@ long peak_rss_kb() {
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss;
 }
-
-// Everything written to fd 2 while it lives.
-class StderrCapture {
- public:
-  explicit StderrCapture(const std::filesystem::path& file) : file_(file) {
-    std::fflush(stderr);
-    saved_ = dup(2);
-    const int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 2);
-    close(fd);
-  }
-  std::string finish() {
-    std::fflush(stderr);
-    dup2(saved_, 2);
-    close(saved_);
-    saved_ = -1;
-    return testing::read_file(file_);
-  }
-  ~StderrCapture() {
-    if (saved_ >= 0) finish();
-  }
-
- private:
-  std::filesystem::path file_;
-  int saved_ = -1;
-};
 
 // The OCR word lies on poppler's box for the same word: its centre inside it, and inside it
 // grown by a fifth of its height on every side (poppler's boxes are font boxes, tesseract's are
@@ -378,7 +352,7 @@ TEST_F(OcrEngineTest, TesseractAndLeptonicaMessagesNeverReachStderr) {
       run_command("tesseract '" + (dir_ / "card.png").string() + "' stdout 2>&1 >/dev/null");
   EXPECT_NE(cli_stderr.find("resolution"), std::string::npos) << cli_stderr;
 
-  StderrCapture capture(dir_ / "stderr.txt");
+  testing::StderrCapture capture(dir_ / "stderr.txt");
   {
     OcrEngine fresh;
     fresh.recognize(card.image, "card");  // no resolution: tesseract estimates it

@@ -7,6 +7,7 @@
 #include "indexer/pdf/pdf_pages.h"
 #include "indexer/pdf/pdf_writer.h"
 #include "tests/common/test_support.h"
+#include "tests/ocr/stderr_capture.h"
 
 namespace palimpsest {
 namespace {
@@ -145,6 +146,23 @@ TEST(PdfDocument, RecoverableDamageBecomesWarningsAndTheRestIsRead) {
   EXPECT_TRUE(pages[1].warnings.empty());
   ASSERT_EQ(pages[1].paragraphs.size(), 1u);
   EXPECT_EQ(pages[1].paragraphs[0].text, "The second page is whole and reads well.");
+}
+
+TEST(PdfDocument, PopplersMessagesNeverReachStderr) {
+  testing::TempDir dir;
+  write_letter(dir / "whole.pdf");
+  const std::string bytes = testing::read_file(dir / "whole.pdf");
+  testing::write_file(dir / "truncated.pdf", bytes.substr(0, bytes.size() / 2));
+  std::string broken = bytes;
+  const std::size_t length = broken.find("/Length ") + 8;
+  broken.replace(length, 2, "20");
+  testing::write_file(dir / "broken.pdf", broken);
+  testing::StderrCapture capture(dir / "stderr.txt");
+  EXPECT_THROW(PdfDocument{dir / "truncated.pdf"}, PdfError);
+  const PdfDocument document(dir / "broken.pdf");
+  const PdfPageContent page = read_pdf_page(document, 1, PdfReadOptions{});
+  EXPECT_EQ(page.warnings.size(), 1u);  // poppler complained, to us
+  EXPECT_EQ(capture.finish(), "");
 }
 
 TEST(PdfDocument, FilesThatAreNotPdfsSayWhatTheyAre) {
