@@ -4,7 +4,10 @@
 // 1024-px photographs without writing: real ones from a folder (--photos; Debian's
 // mate-backgrounds has 12 in nature/, see below) or, without one, generated photo-like pictures.
 //
-//   build/bench/ocr_bench [--dpi 200] [--pages 6] [--repeats 5] [--photos DIR] [--keep]
+//   build/bench/ocr_bench [--dpi 200] [--pages 6] [--repeats 3] [--photos DIR] [--keep]
+//
+// Times are wall clock (median of the repeats) and CPU (user + system, all threads: the engine's
+// process, the CLI's children), which other load on the machine disturbs less.
 //
 // Real photographs: apt-get download mate-backgrounds && dpkg -x mate-backgrounds_*.deb /tmp/mb
 //   then --photos /tmp/mb/usr/share/backgrounds/mate/nature
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +47,14 @@ double thread_cpu_ms() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+// User + system CPU time of this process (all its threads) or of its finished children.
+double rusage_ms(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
 }
 
 double ms_since(Clock::time_point t0) {
@@ -145,7 +157,7 @@ std::vector<std::pair<std::string, RgbImage>> load_photos(const fs::path& folder
 }  // namespace
 
 int main(int argc, char** argv) {
-  int dpi = 200, pages = 6, repeats = 5;
+  int dpi = 200, pages = 6, repeats = 3;
   fs::path photos_dir;
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
@@ -184,10 +196,12 @@ int main(int argc, char** argv) {
   RgbImage blank(200, 200);
   std::fill(blank.pixels.begin(), blank.pixels.end(), 255);
   write_png(blank, dpi, dir / "blank.png");
-  std::vector<double> startup;
+  std::vector<double> startup, startup_cpu;
   for (int r = 0; r < 3; ++r) {
     const auto t0 = Clock::now();
+    const double c0 = rusage_ms(RUSAGE_CHILDREN);
     cli(dir / "blank.png", dpi);
+    startup_cpu.push_back(rusage_ms(RUSAGE_CHILDREN) - c0);
     startup.push_back(ms_since(t0));
   }
 
@@ -200,23 +214,28 @@ int main(int argc, char** argv) {
   OcrEngine unfloored(keep_all);
   std::printf("%s, eng, psm 3, %d dpi, OMP_THREAD_LIMIT=%s (the same for the CLI)\n",
               engine.engine().c_str(), dpi, omp ? omp : "unset");
-  std::printf("engine load: %.0f ms once; CLI start + load + a blank page: %.0f ms every run\n\n",
-              init_ms, median(startup));
-  std::printf("| page | font | chars | CER engine | CER engine, no floor | CER CLI | same text as CLI (no floor) | engine ms | CLI ms | CLI ms - start |\n");
-  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  std::printf("engine load: %.0f ms once; CLI start + load + a blank page: %.0f ms (CPU %.0f ms) "
+              "every run\n\n",
+              init_ms, median(startup), median(startup_cpu));
+  std::printf("| page | font | chars | CER engine | CER engine, no floor | CER CLI | same text as CLI (no floor) | engine ms | CLI ms | engine CPU ms | CLI CPU ms |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   double engine_total = 0, cli_total = 0, engine_errors = 0, cli_errors = 0, chars = 0;
-  double unfloored_errors = 0;
+  double unfloored_errors = 0, engine_cpu_total = 0, cli_cpu_total = 0;
   int identical = 0;
   for (int p = 0; p < pages; ++p) {
     const PageSpec& spec = specs[p % specs.size()];
-    std::vector<double> engine_ms, cli_ms;
+    std::vector<double> engine_ms, cli_ms, engine_cpu, cli_cpu;
     std::string engine_text, cli_text;
-    for (int r = 0; r < std::max(1, repeats / 2); ++r) {
+    for (int r = 0; r < std::max(1, repeats); ++r) {
       t0 = Clock::now();
+      double c0 = rusage_ms(RUSAGE_SELF);
       engine_text = engine.recognize_file(pngs[p]).text;
+      engine_cpu.push_back(rusage_ms(RUSAGE_SELF) - c0);
       engine_ms.push_back(ms_since(t0));
       t0 = Clock::now();
+      c0 = rusage_ms(RUSAGE_CHILDREN);
       cli_text = cli(pngs[p], dpi);
+      cli_cpu.push_back(rusage_ms(RUSAGE_CHILDREN) - c0);
       cli_ms.push_back(ms_since(t0));
     }
     const std::string all_words = unfloored.recognize_file(pngs[p]).text;
@@ -232,12 +251,14 @@ int main(int argc, char** argv) {
     chars += n;
     engine_total += median(engine_ms);
     cli_total += median(cli_ms);
-    std::printf("| %d | %s %g pt | %.0f | %.2f %% | %.2f %% | %.2f %% | %s | %.0f | %.0f | %.0f |\n",
+    engine_cpu_total += median(engine_cpu);
+    cli_cpu_total += median(cli_cpu);
+    std::printf("| %d | %s %g pt | %.0f | %.2f %% | %.2f %% | %.2f %% | %s | %.0f | %.0f | %.0f | %.0f |\n",
                 p + 1, std::string(font_name(spec.font)).c_str(), spec.size, n, 100 * cer_engine,
                 100 * cer_unfloored, 100 * cer_cli, same ? "yes" : "no", median(engine_ms),
-                median(cli_ms), median(cli_ms) - median(startup));
+                median(cli_ms), median(engine_cpu), median(cli_cpu));
   }
-  const double cli_work = cli_total - pages * median(startup);
+  const double cli_work_cpu = cli_cpu_total - pages * median(startup_cpu);
   std::printf("\nCER over %.0f characters: engine %.2f %% (no floor %.2f %%), CLI %.2f %%: "
               "difference %+.2f points (no floor %+.2f); %d of %d pages read exactly as the CLI "
               "reads them (no floor)\n",
@@ -245,9 +266,11 @@ int main(int argc, char** argv) {
               100 * cli_errors / chars, 100 * (engine_errors - cli_errors) / chars,
               100 * (unfloored_errors - cli_errors) / chars, identical, pages);
   std::printf("time for %d pages (median of %d each): engine %.0f ms, CLI %.0f ms -> %.2fx the CLI's "
-              "speed; without the CLI's start-up: %.2fx\n\n",
-              pages, std::max(1, repeats / 2), engine_total, cli_total, cli_total / engine_total,
-              cli_work / engine_total);
+              "speed\nCPU for %d pages: engine %.0f ms, CLI %.0f ms -> %.2fx; without the CLI's "
+              "start-up and model load (CPU of a blank page): %.2fx\n\n",
+              pages, std::max(1, repeats), engine_total, cli_total, cli_total / engine_total, pages,
+              engine_cpu_total, cli_cpu_total, cli_cpu_total / engine_cpu_total,
+              cli_work_cpu / engine_cpu_total);
 
   // ---- 2. The text-likelihood test on photographs without writing ----
   std::vector<std::pair<std::string, RgbImage>> photos;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <memory>
 
 #include <tesseract/baseapi.h>
@@ -15,8 +14,6 @@
 
 namespace palimpsest {
 namespace {
-
-
 
 std::string megapixels(double pixels) {
   char buffer[32];
@@ -42,6 +39,7 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// A string tesseract allocated with new[] for the caller.
 struct TessText {
   char* text = nullptr;
   ~TessText() { delete[] text; }
@@ -136,7 +134,7 @@ struct OcrEngine::Impl {
     PixPtr full = ocr_detail::pix_from_rgb(image);
     PixPtr shrunk = ocr_detail::shrink_pix(full.get(), prepared.fit.width, prepared.fit.height);
     full.reset();
-    api.SetImage(shrunk.get());  // tesseract keeps its own reference
+    api.SetImage(shrunk.get());  // tesseract keeps a copy of its own
   }
 
   void set_resolution(int dpi, const Prepared& prepared) {

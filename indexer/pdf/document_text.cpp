@@ -70,6 +70,10 @@ DocumentText pdf_text(const fs::path& path, LazyEngine& engine, const DocumentTe
     if (result.has_text()) {
       append_ocr(out, result);
       ++out.pages_from_ocr;
+    } else if (page.text_characters > 0) {
+      // OCR read nothing, but the page's scant text layer said something: keep that.
+      for (const PdfParagraph& paragraph : page.paragraphs) append_paragraph(out.text, paragraph.text);
+      ++out.pages_from_text_layer;
     } else {
       out.warnings.insert(out.warnings.end(), result.warnings.begin(), result.warnings.end());
       out.warnings.push_back(name + ": no text (no text layer, and OCR read nothing: " +

@@ -21,7 +21,7 @@ PdfPageContent read_pdf_page(const PdfDocument& document, int number,
         content.text_characters += readable_characters(paragraph.text);
       }
       content.has_text_layer = content.text_characters >= options.min_text_layer_characters;
-      if (content.has_text_layer) content.paragraphs = std::move(paragraphs);
+      content.paragraphs = std::move(paragraphs);
     }
     auto render = [&](double dpi) {
       RenderedPage rendered = render_page(document, page, {dpi, options.rendering.pixel_budget});

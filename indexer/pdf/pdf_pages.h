@@ -39,7 +39,7 @@ struct PdfPageContent {
   double height = 0;
   bool has_text_layer = false;
   int text_characters = 0;  // readable characters in the text layer
-  std::vector<PdfParagraph> paragraphs;  // empty without a text layer
+  std::vector<PdfParagraph> paragraphs;  // what text there is, even when too little to count
   RenderedPage rendering;                // empty image unless PdfReadOptions::render
   RenderedPage ocr_rendering;            // an OCR candidate's rendering at ocr_dpi
   std::vector<std::string> warnings;     // one line each, naming the file and page

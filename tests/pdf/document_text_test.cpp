@@ -82,11 +82,15 @@ TEST(DocumentText, PagesWithNothingToReadAreNamedInWarnings) {
     writer.end_page();
     writer.begin_page();
     writer.text("Only the second page says anything at all.", 72, 90, 12);
+    writer.end_page();
+    writer.begin_page();
+    writer.text("Fin.", 300, 400, 1.5);  // too little for a text layer, too small for OCR
     writer.finish();
   }
   const DocumentText text = document_text(dir / "blank.pdf");
-  EXPECT_EQ(text.text, "Only the second page says anything at all.");
+  EXPECT_EQ(text.text, "Only the second page says anything at all.\n\nFin.");
   EXPECT_EQ(text.pages_without_text, 1);
+  EXPECT_EQ(text.pages_from_text_layer, 2);
   ASSERT_EQ(text.warnings.size(), 1u);
   EXPECT_EQ(text.warnings[0], (dir / "blank.pdf").string() +
                                   ": page 1: no text (no text layer, and OCR read nothing: no "

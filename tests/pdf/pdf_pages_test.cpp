@@ -125,13 +125,15 @@ TEST(PdfPages, PagesWithoutATextLayerAreOcrCandidates) {
   for (int i : {0, 1}) {
     SCOPED_TRACE(i);
     EXPECT_FALSE(pages[i].has_text_layer);
-    EXPECT_TRUE(pages[i].paragraphs.empty());
     EXPECT_EQ(pages[i].rendering.image.width, 612);
     EXPECT_EQ(pages[i].ocr_rendering.image.width, 1224);
     EXPECT_EQ(pages[i].ocr_rendering.dpi, 144);
   }
   EXPECT_EQ(pages[0].text_characters, 0);
+  EXPECT_TRUE(pages[0].paragraphs.empty());
   EXPECT_EQ(pages[1].text_characters, 2);
+  ASSERT_EQ(pages[1].paragraphs.size(), 1u);  // the little text there is stays available
+  EXPECT_EQ(pages[1].paragraphs[0].text, "12");
   EXPECT_TRUE(pages[2].has_text_layer);
   EXPECT_TRUE(pages[2].ocr_rendering.image.empty());  // not a candidate: not rendered twice
   EXPECT_EQ(pages[2].rendering.image.height, 792);
