@@ -272,6 +272,43 @@ int main(int argc, char** argv) {
               engine_cpu_total, cli_cpu_total, cli_cpu_total / engine_cpu_total,
               cli_work_cpu / engine_cpu_total);
 
+  // ---- 1b. Small pictures (a caption or a sign, as in video keyframes): start-up dominates ----
+  {
+    const std::vector<std::string> captions = {"EXIT 12  Harbour Road", "Quay Street 1904",
+                                               "FERRY TO THE NORTH ISLANDS", "Customs - Douane",
+                                               "Closed on Sundays", "Platform 3 for Le Havre"};
+    std::vector<fs::path> small;
+    std::vector<std::string> small_truth;
+    for (std::size_t i = 0; i < captions.size(); ++i) {
+      const testing::TextCard card = testing::render_text_card(
+          dir, {captions[i]}, i % 2 ? PdfFont::helvetica_bold : PdfFont::times_roman, 24, 100, 5, 0.8);
+      small.push_back(dir / ("caption" + std::to_string(i) + ".png"));
+      small_truth.push_back(captions[i]);
+      write_png(card.image, 100, small.back());
+    }
+    double engine_cpu = 0, cli_cpu = 0, engine_wall = 0, cli_wall = 0, engine_err = 0, cli_err = 0, n = 0;
+    for (std::size_t i = 0; i < small.size(); ++i) {
+      t0 = Clock::now();
+      double c0 = rusage_ms(RUSAGE_SELF);
+      const std::string e = engine.recognize_file(small[i]).text;
+      engine_cpu += rusage_ms(RUSAGE_SELF) - c0;
+      engine_wall += ms_since(t0);
+      t0 = Clock::now();
+      c0 = rusage_ms(RUSAGE_CHILDREN);
+      const std::string c = cli(small[i], 100);
+      cli_cpu += rusage_ms(RUSAGE_CHILDREN) - c0;
+      cli_wall += ms_since(t0);
+      const double chars = static_cast<double>(normalise_for_cer(small_truth[i]).size());
+      engine_err += character_error_rate(small_truth[i], e) * chars;
+      cli_err += character_error_rate(small_truth[i], c) * chars;
+      n += chars;
+    }
+    std::printf("%zu caption pictures (500x80, one line): CER engine %.2f %%, CLI %.2f %%; wall "
+                "engine %.0f ms, CLI %.0f ms -> %.1fx; CPU engine %.0f ms, CLI %.0f ms -> %.1fx\n\n",
+                small.size(), 100 * engine_err / n, 100 * cli_err / n, engine_wall, cli_wall,
+                cli_wall / engine_wall, engine_cpu, cli_cpu, cli_cpu / engine_cpu);
+  }
+
   // ---- 2. The text-likelihood test on photographs without writing ----
   std::vector<std::pair<std::string, RgbImage>> photos;
   if (!photos_dir.empty()) {

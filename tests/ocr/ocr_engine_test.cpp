@@ -276,12 +276,25 @@ TEST_F(OcrEngineTest, JpegAboveTheDecodeLimitIsDecodedReduced) {
   expect_boxes_on_words(result, card);
 }
 
-TEST_F(OcrEngineTest, ReadsImageFiles) {
+TEST_F(OcrEngineTest, ReadsImageFilesInAnyPixelFormat) {
   const TextCard card = render_text_card(dir_.path(), kProse, PdfFont::helvetica, 11, 150);
   testing::write_png(card.image, dir_ / "page.png");
-  const OcrResult result = engine().recognize_file(dir_ / "page.png");
-  EXPECT_LE(character_error_rate(card.text, result.text), kMaxCleanCer) << result.text;
-  expect_boxes_on_words(result, card);
+  // The same page as 8-bit grey, and as black RGBA whose alpha holds the writing: without
+  // blending onto white paper it would be a black rectangle.
+  PixPtr rgb = ocr_detail::pix_from_rgb(card.image);
+  PixPtr grey(pixConvertRGBToLuminance(rgb.get()));
+  ASSERT_EQ(pixWrite((dir_ / "grey.png").c_str(), grey.get(), IFF_PNG), 0);
+  PixPtr rgba(pixCreate(card.image.width, card.image.height, 32));
+  PixPtr alpha(pixInvert(nullptr, grey.get()));  // ink opaque, paper transparent
+  ASSERT_EQ(pixSetRGBComponent(rgba.get(), alpha.get(), L_ALPHA_CHANNEL), 0);
+  pixSetSpp(rgba.get(), 4);
+  ASSERT_EQ(pixWrite((dir_ / "rgba.png").c_str(), rgba.get(), IFF_PNG), 0);
+  for (const char* name : {"page.png", "grey.png", "rgba.png"}) {
+    SCOPED_TRACE(name);
+    const OcrResult result = engine().recognize_file(dir_ / name);
+    EXPECT_LE(character_error_rate(card.text, result.text), kMaxCleanCer) << result.text;
+    expect_boxes_on_words(result, card);
+  }
 }
 
 TEST_F(OcrEngineTest, UnknownLanguagesAreNamedWithTheInstalledOnes) {
