@@ -74,7 +74,9 @@ class IngestObserver {
 };
 
 // Expands files and folders (recursively, sorted, hidden entries skipped) into the files to
-// ingest. Inputs that do not exist become failed reports.
+// ingest. Inputs that do not exist and folders that cannot be listed become failed reports in
+// `missing`, links to folders (not followed) skipped ones; links that name nothing (dangling, a
+// loop) are listed, and ingesting them fails with the reason.
 std::vector<std::filesystem::path> list_input_files(const std::vector<std::filesystem::path>& inputs,
                                                     std::vector<FileReport>& missing);
 
