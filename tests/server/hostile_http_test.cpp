@@ -223,6 +223,19 @@ TEST_F(HostileHttpTest, HeaderBombsAre431BeforeAnyHandler) {
   EXPECT_TRUE(healthy());
 }
 
+// Issue 15.5: on --bind 0.0.0.0 the header bomb was served without a token. Limits come first,
+// then the token, for every request.
+TEST_F(HostileHttpTest, OnAnyAddressLimitsComeBeforeTheToken) {
+  start([](ServerOptions& o) { o.bind = "0.0.0.0"; });
+  std::string many = "GET /api/v1/health HTTP/1.1\r\nHost: example.org\r\n";
+  for (int i = 0; i < 101; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+  expect_json_error(exchange(many + "\r\n"), 431, "header_fields_too_large", "101 fields, no token");
+  expect_json_error(exchange("GET /api/v1/health HTTP/1.1\r\nHost: example.org\r\n\r\n"), 401, "unauthorized",
+                    "no token");
+  EXPECT_EQ(exchange("GET /api/v1/health HTTP/1.1\r\nHost: example.org\r\nAuthorization: bearer tok\r\n\r\n").status,
+            200);
+}
+
 // Issue 15.6: 16 connections dripping one header line every 4 s made every health probe fail.
 // Here 16 slow clients against 2 worker threads: every probe is answered, and each slow client
 // gets 408 once its head is overdue (head_timeout_s = 1).
