@@ -106,7 +106,7 @@ struct Connection {
   std::optional<ChunkedDecoder> chunked;
   std::string body;
   std::uint64_t reserved = 0;  // body bytes counted against max_buffered_body_bytes
-  Clock::time_point since;     // start of the current phase
+  std::uint64_t since = 0;     // when the current phase began, in the loop's own order of events
   Clock::time_point deadline;
   std::uint64_t linger_left = 0;  // bytes still read and dropped after a refusal
   int requests = 0;
@@ -229,6 +229,7 @@ struct ConnectionLoop::Impl {
   std::unordered_map<int, std::unique_ptr<Connection>> connections;  // those the loop holds
   std::unordered_map<std::string, int> per_client;                   // every open connection
   int open = 0;
+  std::uint64_t phase_changes = 0;  // orders phase changes (two in the same instant are still ordered)
   Clock::time_point last_sweep;
 
   // Loop -> workers.
@@ -301,7 +302,7 @@ struct ConnectionLoop::Impl {
 
   void to_idle(Connection& c, Clock::time_point now) {
     c.phase = Phase::idle;
-    c.since = now;
+    c.since = ++phase_changes;
     c.deadline = now + seconds(limits.idle_timeout_s);
     c.scanner.emplace(limits.head);
     c.head.reset();
@@ -326,7 +327,7 @@ struct ConnectionLoop::Impl {
     ::shutdown(c.fd.get(), SHUT_WR);
     release_body(c);
     c.phase = Phase::linger;
-    c.since = now;
+    c.since = ++phase_changes;
     c.deadline = now + seconds(limits.linger_s);
     c.buffer.clear();
     c.buffer.shrink_to_fit();
@@ -425,7 +426,7 @@ struct ConnectionLoop::Impl {
         return;
       }
       c.phase = Phase::head;
-      c.since = now;
+      c.since = ++phase_changes;
       c.deadline = now + seconds(limits.head_timeout_s);
     }
     if (c.phase == Phase::head) {
@@ -458,7 +459,7 @@ struct ConnectionLoop::Impl {
         [[maybe_unused]] ssize_t n = ::send(c.fd.get(), kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       }
       c.phase = Phase::body;
-      c.since = now;
+      c.since = ++phase_changes;
       c.deadline = now + seconds(limits.body_timeout_s);
     }
     if (c.phase == Phase::body) {
