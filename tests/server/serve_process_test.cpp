@@ -18,6 +18,7 @@
 
 #include "indexer/media/image_codec.h"
 #include "schema/catalog.h"
+#include "schema/job_queue.h"
 #include "synth/film_maker.h"
 #include "tests/common/png_bomb.h"
 #include "tests/common/test_support.h"
@@ -220,9 +221,9 @@ TEST(ServeProcess, KilledMidRenderTheJobResumesOnTheNextStart) {
   }
   {
     Catalog catalog(db);
-    auto job = catalog.latest_job(film);
+    auto job = catalog.jobs().latest(film);
     ASSERT_TRUE(job);
-    EXPECT_EQ(job->state, "running") << "a killed server cannot hand its job back";
+    EXPECT_EQ(job->state, JobState::running) << "a killed server cannot hand its job back";
   }
   ServeProcess again(db, dir / "serve2.log", {"--render-workers", "1"});
   ASSERT_GT(again.port(), 0) << testing::read_file(dir / "serve2.log");
@@ -244,7 +245,7 @@ TEST(ServeProcess, KilledMidRenderTheJobResumesOnTheNextStart) {
   EXPECT_TRUE(fs::exists(dir / "films" / std::to_string(film) / "film.mp4"));
   Catalog catalog(db);
   EXPECT_EQ(catalog.integrity_check(), "ok");
-  EXPECT_EQ(catalog.count_jobs("running"), 0);
+  EXPECT_EQ(catalog.jobs().count(JobState::running), 0);
 }
 
 }  // namespace
