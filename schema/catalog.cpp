@@ -90,6 +90,16 @@ Catalog::Catalog(const std::filesystem::path& path)
         // Another process may have migrated while we waited for the write lock.
         if (schema_version() < version) {
           db_->exec(migration.content);
+          // A migration that edits stored table definitions (PRAGMA writable_schema, see
+          // 0004_records_that_speak.sql) must bump the schema cookie so that every connection,
+          // this one included, parses the tables again.
+          if (migration.content.find("writable_schema") != std::string_view::npos) {
+            Statement& cookie = db_->statement("PRAGMA schema_version");
+            cookie.step();
+            const std::int64_t next = cookie.int64(0) + 1;
+            cookie.reset();
+            db_->exec("PRAGMA schema_version=" + std::to_string(next));
+          }
           db_->exec("PRAGMA user_version=" + std::to_string(version));
         }
       });

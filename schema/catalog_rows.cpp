@@ -6,11 +6,11 @@ namespace palimpsest {
 namespace {
 
 // The one spelling of each value, in enum order; stored in the catalog and shown in the API.
-constexpr std::array<std::string_view, 4> kRecordKinds = {"image", "frame", "text", "subtitle"};
-constexpr std::array<std::string_view, 4> kSourceKinds = {"image", "video", "text", "subtitle"};
+constexpr std::array<std::string_view, 7> kRecordKinds = {"image", "frame", "text", "subtitle", "audio", "speech", "ocr"};
+constexpr std::array<std::string_view, 6> kSourceKinds = {"image", "video", "text", "subtitle", "audio", "pdf"};
 constexpr std::array<std::string_view, 4> kFilmStatuses = {"planned", "rendering", "done", "failed"};
 constexpr std::array<std::string_view, 5> kJobStates = {"queued", "running", "done", "failed", "cancelled"};
-constexpr std::array<std::string_view, 4> kProvenanceRoles = {"keyframe", "guidance", "denoiser", "init"};
+constexpr std::array<std::string_view, 6> kProvenanceRoles = {"keyframe", "guidance", "denoiser", "init", "borrowed", "language"};
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {

@@ -13,8 +13,11 @@
 
 namespace palimpsest {
 
-enum class RecordKind { image, frame, text, subtitle };
-enum class SourceKind { image, video, text, subtitle };
+// What a record is. Pictures: image (a still, or a PDF page), frame (of a video). Texts: text (a
+// paragraph), subtitle (a cue), speech (what was said in an audio segment), ocr (text found in a
+// picture). Sound: audio (a segment of an audio file or of a video's sound track).
+enum class RecordKind { image, frame, text, subtitle, audio, speech, ocr };
+enum class SourceKind { image, video, text, subtitle, audio, pdf };
 // A film's render state: planned -> rendering -> done | failed.
 enum class FilmStatus { planned, rendering, done, failed };
 // A render job (POST /api/v1/films): queued -> running -> done | failed | cancelled.
@@ -25,6 +28,8 @@ enum class ProvenanceRole {
   guidance,  // a text/subtitle record that guided retrieval (weight: its guidance weight)
   denoiser,  // any other record the frame's pixels came from
   init,      // the record the frame's sequence started from (InitMode::record)
+  borrowed,  // a picture of another shot, lent to a shot that found none of its own
+  language,  // pixels drawn by language guidance rather than by a record (record_id 0)
 };
 
 std::string_view to_string(RecordKind kind);
