@@ -479,26 +479,10 @@ class FilmRoutes {
   }
 
   // GET /api/v1/films/{id}/frames/{n}.png
-  void frame_png(const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context_.catalog();
-    const FilmRow film = require_film_row(catalog, req.matches[1]);
-    const std::int64_t n = require_frame_number(film, req.matches[2]);
-    require_rendered_frame(catalog, film, n);
-    send_png(req, res, std::filesystem::path(film.output_dir) / "frames" / frame_file_name(n),
-             "frame-" + std::to_string(film.id) + "-" + std::to_string(n));
-  }
+  void frame_png(const httplib::Request& req, httplib::Response& res) { send_frame_image(req, res, "frames"); }
 
   // GET /api/v1/films/{id}/frames/{n}/map.png
-  void frame_map(const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context_.catalog();
-    const FilmRow film = require_film_row(catalog, req.matches[1]);
-    const std::int64_t n = require_frame_number(film, req.matches[2]);
-    const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
-    if (!frame.has_map)
-      throw ApiError{404, "no_map", "frame " + std::to_string(n) + " of film " + std::to_string(film.id) + " has no attribution map"};
-    send_png(req, res, std::filesystem::path(film.output_dir) / "maps" / frame_file_name(n),
-             "map-" + std::to_string(film.id) + "-" + std::to_string(n));
-  }
+  void frame_map(const httplib::Request& req, httplib::Response& res) { send_frame_image(req, res, "maps"); }
 
   // GET /api/v1/films/{id}/frames/{n}/provenance: the frame's provenance (the shape of
   // provenance.json and `palimpsest provenance --frame --json`) with its shot, links and record
@@ -568,6 +552,19 @@ class FilmRoutes {
   }
 
  private:
+  // A rendered frame's PNG from the film's frames/ or maps/ folder (a map only where one was made).
+  void send_frame_image(const httplib::Request& req, httplib::Response& res, const std::string& folder) {
+    Catalog& catalog = context_.catalog();
+    const FilmRow film = require_film_row(catalog, req.matches[1]);
+    const std::int64_t n = require_frame_number(film, req.matches[2]);
+    const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
+    const bool map = folder == "maps";
+    if (map && !frame.has_map)
+      throw ApiError{404, "no_map", "frame " + std::to_string(n) + " of film " + std::to_string(film.id) + " has no attribution map"};
+    send_png(req, res, std::filesystem::path(film.output_dir) / folder / frame_file_name(n),
+             std::string(map ? "map-" : "frame-") + std::to_string(film.id) + "-" + std::to_string(n));
+  }
+
   ApiContext& context_;
   RenderJobs& jobs_;
   ShotCache shots_;
