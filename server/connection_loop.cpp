@@ -336,10 +336,11 @@ struct ConnectionLoop::Impl {
     // A client may still be sending the body of a refused request, and some (cpp-httplib's own
     // client) read the answer only once it is sent: that much is read and dropped. A head that
     // broke a limit has no such excuse.
-    const bool body_pending = c.head && c.head->framing != BodyFraming::none;
-    const std::uint64_t declared = c.head && c.head->framing == BodyFraming::length ? c.head->content_length
-                                                                                     : limits.linger_bytes;
-    c.linger_left = body_pending ? std::min(declared, limits.linger_bytes) + (64 << 10) : 64 << 10;
+    // A head refused for its Content-Length names the body in the refusal itself.
+    std::uint64_t pending = r.pending_body;
+    if (c.head && c.head->framing == BodyFraming::length) pending = c.head->content_length;
+    if (c.head && c.head->framing == BodyFraming::chunked) pending = limits.linger_bytes;
+    c.linger_left = std::min(pending, limits.linger_bytes) + (64 << 10);
     if (c.peer_closed) close_held(c.fd.get());
   }
 

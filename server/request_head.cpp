@@ -198,9 +198,12 @@ std::variant<RequestHead, HttpRefusal> parse_request_head(std::string_view head,
       return bad("Content-Length must be a decimal number");
     r.content_length = std::stoull(value);
     r.framing = BodyFraming::length;
-    if (r.content_length > limits.max_body_bytes)
-      return make_refusal(413, "payload_too_large", "the request body is larger than " +
-                                                   std::to_string(limits.max_body_bytes) + " bytes");
+    if (r.content_length > limits.max_body_bytes) {
+      HttpRefusal too_large = make_refusal(413, "payload_too_large", "the request body is larger than " +
+                                                                      std::to_string(limits.max_body_bytes) + " bytes");
+      too_large.pending_body = r.content_length;  // dropped after the answer, so the client can read it
+      return too_large;
+    }
     if (r.content_length == 0) r.framing = BodyFraming::none;
   }
   if (codings) {

@@ -26,6 +26,7 @@ struct HttpRefusal {
   std::string code;
   std::string message;
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  std::uint64_t pending_body = 0;  // body bytes the client announced and may still be sending
 };
 
 struct HeadLimits {

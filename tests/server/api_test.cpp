@@ -86,7 +86,7 @@ class ApiTest : public ::testing::Test {
     return json::parse(res->body);
   }
   void expect_error(const httplib::Result& res, int status, const std::string& what) {
-    ASSERT_TRUE(res) << what;
+    ASSERT_TRUE(res) << what << " (client error: " << httplib::to_string(res.error()) << ")";
     EXPECT_EQ(res->status, status) << what << ": " << res->body;
     auto body = json::parse(res->body, nullptr, false);
     ASSERT_FALSE(body.is_discarded()) << what << ": " << res->body;

@@ -188,6 +188,20 @@ TEST_F(HostileHttpTest, TheTokenIsCheckedBeforeAnyBody) {
   expect_json_error(c.read_response(10), 413, "payload_too_large", "declared 1 GB");
 }
 
+// A client that writes its whole request before reading (cpp-httplib's does) must see the 413, not
+// a reset: the declared body is read and dropped after the answer. Found as a flaky "Write" error.
+TEST_F(HostileHttpTest, ARefusedDeclaredBodyIsDrainedSoTheClientReadsTheAnswer) {
+  start();
+  RawConnection c(port_);
+  const std::uint64_t declared = 2 << 20;  // twice the limit
+  ASSERT_TRUE(c.send("POST /api/v1/search?q=x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                     "Content-Length: " + std::to_string(declared) + "\r\n\r\n"));
+  // Let the server refuse on the head alone before the body starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(c.send(std::string(declared, 'x'))) << "the server reset the connection while the body was sent";
+  expect_json_error(c.read_response(10), 413, "payload_too_large", "2 MiB declared, 1 MiB limit");
+}
+
 // Issue 15.5: 64 MB of header lines got 200, before the token check.
 TEST_F(HostileHttpTest, HeaderBombsAre431BeforeAnyHandler) {
   start();
