@@ -17,17 +17,20 @@
 namespace palimpsest::server {
 namespace {
 
-std::string media_type(const RecordRow& r, const SourceRow& source) {
-  const std::string container = r.meta.value("container", "");
+// What the source file is, for Content-Type: by the source's kind, and a picture by its first
+// bytes (any record of an image file: the image, its OCR).
+std::string media_type(const SourceRow& source) {
   if (source.kind == SourceKind::video) return "video/mp4";
   if (source.kind == SourceKind::text) return "text/plain; charset=utf-8";
   if (source.kind == SourceKind::subtitle) return "text/plain; charset=utf-8";
   if (source.kind == SourceKind::pdf) return "application/pdf";
-  if (container.find("png") != std::string::npos) return "image/png";
-  if (container.find("jpeg") != std::string::npos || container.find("mjpeg") != std::string::npos) return "image/jpeg";
-  if (container.find("webp") != std::string::npos) return "image/webp";
-  if (container.find("gif") != std::string::npos) return "image/gif";
-  return "application/octet-stream";
+  std::ifstream file(source.uri, std::ios::binary);
+  std::string head(16, '\0');
+  file.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(file.gcount()));
+  if (head.starts_with("RIFF") && head.size() >= 12 && head.compare(8, 4, "WEBP") == 0) return "image/webp";
+  if (head.starts_with("GIF8")) return "image/gif";
+  return std::string(image_mime_type(head));
 }
 
 // Immutable per record id (ids are never reused): cache hard, validate with the id.
@@ -192,7 +195,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     res.set_header("Cache-Control", "public, max-age=3600");
     if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle || (r.kind == RecordKind::ocr && r.ts_ms > 0))
       res.set_header("X-Palimpsest-Timestamp-Ms", std::to_string(r.ts_ms));
-    send_file_ranges(res, file, size, media_type(r, *source));
+    send_file_ranges(res, file, size, media_type(*source));
   });
 
   server.Get(R"(/api/v1/records/([^/]+)/films)", [&](const httplib::Request& req, httplib::Response& res) {

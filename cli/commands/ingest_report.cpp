@@ -31,6 +31,10 @@ void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::
     std::snprintf(line, sizeof line, "  sound:   %.1f s of audio, %.1f s of it transcribed", s.audio_ms / 1000.0,
                   s.speech_ms / 1000.0);
     out << line;
+    if (s.sound_seconds > 0) {
+      std::snprintf(line, sizeof line, " (%.0fx real time)", s.audio_ms / 1000.0 / s.sound_seconds);
+      out << line;
+    }
     if (s.low_confidence > 0)
       out << "; " << s.low_confidence << " low-confidence utterance(s) kept flagged, out of search";
     out << "\n";

@@ -8,6 +8,7 @@
 // of at most kBatchSpeechMs per decoder thread. Records are written in time order, each audio
 // record followed by its utterances.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "indexer/audio/audio_decoder.h"
@@ -186,7 +187,6 @@ class SoundRecorder {
     record.title = file_.name() + " speech @ " + format_timestamp(u.start_ms);
     record.text = u.text;
     record.meta = {{"audio_record_id", audio_id},
-                   {"frame_record_ids", frames_heard(u.start_ms, u.end_ms)},
                    {"words", std::move(words)},
                    {"confidence", std::round(u.confidence * 1000) / 1000},
                    {"low_confidence", u.low_confidence},
@@ -194,6 +194,7 @@ class SoundRecorder {
                    {"engine", model.engine},
                    {"language", model.language},
                    {"model", model.id}};
+    if (video_) record.meta["frame_record_ids"] = frames_heard(u.start_ms, u.end_ms);
     const std::int64_t id = file_.writer.add_record(std::move(record));
     ++file_.report.records["speech"];
     if (u.low_confidence) ++file_.report.low_confidence;
@@ -230,6 +231,7 @@ class SoundRecorder {
 }  // namespace
 
 void ingest_sound(FileContext& file, const std::vector<FrameSpan>& frames) {
+  const auto started = std::chrono::steady_clock::now();
   AudioDecoderOptions options;
   options.format = kSpeechFormat;  // one decode serves the segmenter and the transcriber
   AudioDecoder decoder(file.path, options);
@@ -250,6 +252,7 @@ void ingest_sound(FileContext& file, const std::vector<FrameSpan>& frames) {
   segmenter.finish();
   recorder.flush();
   file.report.audio_ms = decoder.frames_delivered() * 1000 / kSpeechFormat.sample_rate;
+  file.report.sound_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (file.observer) file.observer->on_phase("sound", file.report.audio_ms, duration_ms);
   // Notes that only decoding could find (corrupt packets skipped) are warnings about the file.
   for (const std::string& note : info.notes)

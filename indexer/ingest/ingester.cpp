@@ -68,6 +68,7 @@ nlohmann::json IngestSummary::to_json() const {
   j["frames_decoded"] = frames_decoded;
   j["audio_seconds"] = audio_ms / 1000.0;
   j["speech_seconds"] = speech_ms / 1000.0;
+  j["sound_wall_seconds"] = sound_seconds;
   j["speech_low_confidence"] = low_confidence;
   j["ocr_pictures"] = ocr_pictures;
   j["ocr_text_free"] = ocr_text_free;
@@ -342,6 +343,7 @@ IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver*
     summary.media_ms += report.media_ms;
     summary.audio_ms += report.audio_ms;
     summary.speech_ms += report.speech_ms;
+    summary.sound_seconds += report.sound_seconds;
     summary.low_confidence += report.low_confidence;
     summary.ocr_pictures += report.ocr_pictures;
     summary.ocr_text_free += report.ocr_text_free;

@@ -76,6 +76,7 @@ struct FileReport {
   std::int64_t media_ms = 0;                  // decoded duration of a video
   std::int64_t audio_ms = 0;                  // sound decoded (an audio file, a video's sound track)
   std::int64_t speech_ms = 0;                 // of which, given to the transcriber
+  double sound_seconds = 0;                   // wall time of the sound (decode, segments, speech, records)
   std::int64_t low_confidence = 0;            // speech utterances stored flagged (out of search)
   std::int64_t ocr_pictures = 0;              // pictures given to OCR
   std::int64_t ocr_text_free = 0;             // of which, without text (most by the cheap text test)
@@ -96,6 +97,7 @@ struct IngestSummary {
   std::int64_t media_ms = 0;
   std::int64_t audio_ms = 0;
   std::int64_t speech_ms = 0;
+  double sound_seconds = 0;
   std::int64_t low_confidence = 0;
   std::int64_t ocr_pictures = 0;
   std::int64_t ocr_text_free = 0;
