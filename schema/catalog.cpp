@@ -29,7 +29,7 @@ int migration_version(std::string_view name) {
 
 constexpr std::string_view kSourceColumns =
     "id, archive_id, uri, sha256, kind, size_bytes, duration_ms, width, height, linked_source_id, "
-    "ingested_at";
+    "ingested_at, derived_with";
 
 SourceRow read_source(const Statement& s) {
   SourceRow r;
@@ -44,6 +44,8 @@ SourceRow read_source(const Statement& s) {
   r.height = s.optional_int64(8);
   r.linked_source_id = s.optional_int64(9);
   r.ingested_at = s.text(10);
+  r.derived_with = nlohmann::json::parse(s.text(11), nullptr, /*allow_exceptions=*/false);
+  if (!r.derived_with.is_object()) r.derived_with = nlohmann::json::object();
   return r;
 }
 
@@ -235,7 +237,7 @@ Catalog::SourceWriter::SourceWriter(SqliteConnection* db, SourceRow source)
       .run();
   db_->statement(
                "INSERT INTO sources(archive_id, uri, sha256, kind, size_bytes, duration_ms, width, "
-               "height) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+               "height, derived_with) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
       .bind(1, source_.archive_id)
       .bind(2, source_.uri)
       .bind(3, source_.sha256)
@@ -244,6 +246,7 @@ Catalog::SourceWriter::SourceWriter(SqliteConnection* db, SourceRow source)
       .bind(6, source_.duration_ms)
       .bind(7, source_.width)
       .bind(8, source_.height)
+      .bind(9, source_.derived_with.dump())
       .run();
   source_id_ = db_->last_insert_id();
 }

@@ -35,13 +35,26 @@ nlohmann::json record_summary_json(const RecordRow& r) {
   // Cut on a character boundary: drop continuation bytes, then a lead byte left without them.
   while (!excerpt.empty() && (static_cast<unsigned char>(excerpt.back()) & 0xC0) == 0x80) excerpt.pop_back();
   if (!excerpt.empty() && static_cast<unsigned char>(excerpt.back()) >= 0xC0) excerpt.pop_back();
+  const auto page = r.meta.is_object() ? r.meta.find("page") : r.meta.end();
   return {{"id", r.id},
           {"kind", to_string(r.kind)},
           {"title", r.title},
           {"excerpt", excerpt},
           {"source_name", std::filesystem::path(r.uri).filename().string()},
           {"ts_ms", r.ts_ms},
-          {"dur_ms", optional(r.dur_ms)}};
+          {"dur_ms", optional(r.dur_ms)},
+          {"page", page != r.meta.end() && page->is_number_integer() ? *page : nlohmann::json()}};
+}
+
+nlohmann::json record_links_json(const RecordRow& r) {
+  nlohmann::json links = nlohmann::json::object();
+  if (!r.meta.is_object()) return links;
+  for (const char* key : {"video_source_id", "speech_record_ids", "audio_record_id", "frame_record_ids",
+                          "picture_record_id", "ocr_record_id", "page_record_id", "text_record_ids", "page",
+                          "page_count"})
+    if (const auto it = r.meta.find(key); it != r.meta.end() && (it->is_number_integer() || it->is_array()))
+      links[key] = *it;
+  return links;
 }
 
 nlohmann::json provenance_entries_json(const std::vector<ProvenanceRow>& rows) {

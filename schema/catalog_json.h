@@ -16,8 +16,15 @@ namespace palimpsest {
 // title, text, meta, sha256, created_at.
 nlohmann::json record_json(const RecordRow& record);
 // What a list of records needs: id, kind, title, excerpt (the text's first 200 bytes, cut on a
-// character boundary), source_name (the file name), ts_ms, dur_ms.
+// character boundary), source_name (the file name), ts_ms, dur_ms, page (a PDF page's number, for
+// the page's records; null otherwise).
 nlohmann::json record_summary_json(const RecordRow& record);
+
+// How a record hangs together with others, from its meta, for a viewer to follow: an audio
+// segment's video source and speech records; an utterance's audio record and the frames heard;
+// OCR's picture; a PDF page's number, page count, text or OCR records; a paragraph's page record.
+// Only the links the record has: {"audio_record_id": 12, "frame_record_ids": [3, 4]}.
+nlohmann::json record_links_json(const RecordRow& record);
 
 // {record_id, role, weight} per row, in the rows' order.
 nlohmann::json provenance_entries_json(const std::vector<ProvenanceRow>& rows);

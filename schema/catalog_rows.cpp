@@ -41,4 +41,16 @@ std::optional<ProvenanceRole> parse_provenance_role(std::string_view name) {
   return parse<ProvenanceRole>(kProvenanceRoles, name);
 }
 
+std::string record_kind_names() {
+  std::string names;
+  for (std::string_view name : kRecordKinds) names += (names.empty() ? "" : ", ") + std::string(name);
+  return names;
+}
+
+bool is_low_confidence_speech(const RecordRow& record) {
+  if (record.kind != RecordKind::speech || !record.meta.is_object()) return false;
+  const auto it = record.meta.find("low_confidence");
+  return it != record.meta.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace palimpsest

@@ -38,6 +38,8 @@ std::string_view to_string(FilmStatus status);
 std::string_view to_string(JobState state);
 std::string_view to_string(ProvenanceRole role);
 std::optional<RecordKind> parse_record_kind(std::string_view name);
+// Every record kind, for help texts and errors: "image, frame, text, subtitle, audio, speech, ocr".
+std::string record_kind_names();
 std::optional<SourceKind> parse_source_kind(std::string_view name);
 std::optional<FilmStatus> parse_film_status(std::string_view name);
 std::optional<JobState> parse_job_state(std::string_view name);
@@ -63,6 +65,9 @@ struct SourceRow {
   std::optional<std::int64_t> height;
   std::optional<std::int64_t> linked_source_id;  // subtitle -> its video
   std::string ingested_at;
+  // Engine and model of each stage that derived records from the file ({"speech": "pocketsphinx
+  // en-us <model id>", "ocr": "tesseract 5.3.0 eng psm3", ...}; migration 0005).
+  nlohmann::json derived_with = nlohmann::json::object();
 };
 
 // One searchable unit: an image, a video frame, a text paragraph or a subtitle cue.
@@ -84,6 +89,11 @@ struct RecordRow {
   std::string created_at;
 };
 
+// A speech utterance its recogniser flagged low_confidence (meta "low_confidence": true): kept as a
+// guess, out of search and embedding unless asked for (SearchFilter::include_low_confidence). The
+// same rule is written in SQL in Catalog::lexical_search.
+bool is_low_confidence_speech(const RecordRow& record);
+
 // A lexical (FTS5 BM25) match: higher score is better (the negated bm25() of SQLite).
 struct LexicalHit {
   std::int64_t record_id = 0;
@@ -96,6 +106,9 @@ struct SearchFilter {
   std::optional<RecordKind> kind;
   std::optional<std::int64_t> from_ms;  // records overlapping [from_ms, to_ms]
   std::optional<std::int64_t> to_ms;
+  // Speech utterances flagged low_confidence (what a recogniser makes of music and noise) are
+  // stored but left out of search unless this is set.
+  bool include_low_confidence = false;
 };
 
 struct RecordFilter {

@@ -44,10 +44,12 @@ std::vector<LexicalHit> Catalog::lexical_search(std::string_view query, const Se
       " AND (?3 IS NULL OR r.kind = ?3)"
       " AND (?4 IS NULL OR r.ts_ms + coalesce(r.dur_ms, 0) >= ?4)"
       " AND (?5 IS NULL OR r.ts_ms <= ?5)"
+      " AND (?7 OR r.kind <> 'speech' OR coalesce(json_extract(r.meta, '$.low_confidence'), 0) = 0)"
       " ORDER BY bm25(records_fts) LIMIT ?6");
   s.bind(1, match).bind(2, filter.archive_id).bind(4, filter.from_ms).bind(5, filter.to_ms);
   if (filter.kind) s.bind(3, to_string(*filter.kind));
   s.bind(6, static_cast<std::int64_t>(limit));
+  s.bind(7, static_cast<std::int64_t>(filter.include_low_confidence ? 1 : 0));
   while (s.step()) out.push_back({s.int64(0), s.real(1)});
   return out;
 }
@@ -57,6 +59,7 @@ bool Catalog::record_matches(const RecordRow& r, const SearchFilter& filter) con
   if (filter.kind && r.kind != *filter.kind) return false;
   if (filter.from_ms && r.ts_ms + r.dur_ms.value_or(0) < *filter.from_ms) return false;
   if (filter.to_ms && r.ts_ms > *filter.to_ms) return false;
+  if (!filter.include_low_confidence && is_low_confidence_speech(r)) return false;
   return true;
 }
 

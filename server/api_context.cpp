@@ -27,6 +27,12 @@ std::int64_t parse_id(const std::string& text, const std::string& what) {
   return value;
 }
 
+std::optional<RecordKind> kind_parameter(const httplib::Request& req) {
+  if (!req.has_param("kind")) return std::nullopt;
+  if (auto kind = parse_record_kind(req.get_param_value("kind"))) return kind;
+  throw ApiError{400, "bad_request", "kind must be one of " + record_kind_names()};
+}
+
 std::optional<std::int64_t> query_int(const httplib::Request& req, const std::string& name,
                                       std::int64_t min, std::int64_t max) {
   if (!req.has_param(name.c_str())) return std::nullopt;

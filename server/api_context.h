@@ -37,6 +37,8 @@ void send_error(httplib::Response& res, int status, const std::string& code, con
 std::int64_t parse_id(const std::string& text, const std::string& what);
 std::optional<std::int64_t> query_int(const httplib::Request& req, const std::string& name,
                                       std::int64_t min, std::int64_t max);
+// The `kind` query parameter: absent, or a record kind; throws ApiError(400) naming the kinds.
+std::optional<RecordKind> kind_parameter(const httplib::Request& req);
 
 class ApiContext;
 

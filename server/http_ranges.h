@@ -97,4 +97,15 @@ inline void send_file_ranges(httplib::Response& res, std::shared_ptr<std::ifstre
                            });
 }
 
+// The same for bytes made in memory (an audio excerpt, a rendered page). Call check_ranges first.
+inline void send_bytes_ranges(httplib::Response& res, std::shared_ptr<const std::string> bytes,
+                              const std::string& content_type) {
+  res.set_content_provider(bytes->size(), content_type,
+                           [bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             if (offset >= bytes->size()) return false;
+                             sink.write(bytes->data() + offset, std::min(length, bytes->size() - offset));
+                             return true;
+                           });
+}
+
 }  // namespace palimpsest::server

@@ -7,7 +7,10 @@ namespace {
 
 std::string record_url(const RecordRow& r) { return "/api/v1/records/" + std::to_string(r.id); }
 
-bool has_thumbnail(const RecordRow& r) { return r.kind == RecordKind::image || r.kind == RecordKind::frame; }
+// Pictures have a JPEG thumbnail, audio segments a PNG waveform.
+bool has_thumbnail(const RecordRow& r) {
+  return r.kind == RecordKind::image || r.kind == RecordKind::frame || r.kind == RecordKind::audio;
+}
 
 }  // namespace
 
@@ -25,6 +28,7 @@ nlohmann::json api_record_json(const RecordRow& r) {
   const std::string base = record_url(r);
   j["media_url"] = base + "/media";
   j["films_url"] = base + "/films";
+  j["links"] = record_links_json(r);
   return j;
 }
 

@@ -8,7 +8,7 @@
 namespace palimpsest::server {
 
 // schema/catalog_json.h's shapes of a record with the API's links: to its page, thumbnail, media
-// and reverse provenance.
+// and reverse provenance, and (record_links_json) to the records it hangs together with.
 nlohmann::json api_record_json(const RecordRow& record);          // every field, and the links
 nlohmann::json api_record_summary_json(const RecordRow& record);  // what a list or grid needs
 

@@ -1,7 +1,14 @@
 // GET /api/v1/health, /archives, /records, /records/{id}, /records/{id}/thumbnail.jpg,
 // /records/{id}/media, /records/{id}/films.
+#include <cmath>
 #include <fstream>
 
+#include "indexer/audio/audio_clip.h"
+#include "indexer/audio/audio_format.h"
+#include "indexer/media/image_codec.h"
+#include "indexer/pdf/page_renderer.h"
+#include "indexer/pdf/pdf_document.h"
+#include "schema/catalog_json.h"
 #include "server/api_context.h"
 #include "server/http_ranges.h"
 #include "server/record_json.h"
@@ -10,16 +17,20 @@
 namespace palimpsest::server {
 namespace {
 
-std::string media_type(const RecordRow& r, const SourceRow& source) {
-  const std::string container = r.meta.value("container", "");
+// What the source file is, for Content-Type: by the source's kind, and a picture by its first
+// bytes (any record of an image file: the image, its OCR).
+std::string media_type(const SourceRow& source) {
   if (source.kind == SourceKind::video) return "video/mp4";
   if (source.kind == SourceKind::text) return "text/plain; charset=utf-8";
   if (source.kind == SourceKind::subtitle) return "text/plain; charset=utf-8";
-  if (container.find("png") != std::string::npos) return "image/png";
-  if (container.find("jpeg") != std::string::npos || container.find("mjpeg") != std::string::npos) return "image/jpeg";
-  if (container.find("webp") != std::string::npos) return "image/webp";
-  if (container.find("gif") != std::string::npos) return "image/gif";
-  return "application/octet-stream";
+  if (source.kind == SourceKind::pdf) return "application/pdf";
+  std::ifstream file(source.uri, std::ios::binary);
+  std::string head(16, '\0');
+  file.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(file.gcount()));
+  if (head.starts_with("RIFF") && head.size() >= 12 && head.compare(8, 4, "WEBP") == 0) return "image/webp";
+  if (head.starts_with("GIF8")) return "image/gif";
+  return std::string(image_mime_type(head));
 }
 
 // Immutable per record id (ids are never reused): cache hard, validate with the id.
@@ -38,6 +49,61 @@ RecordRow require_record(Catalog& catalog, const std::string& id_text) {
   auto record = catalog.record(id);
   if (!record) throw ApiError{404, "not_found", "no record " + std::to_string(id)};
   return *record;
+}
+
+std::int64_t meta_int(const RecordRow& r, const char* key, std::int64_t otherwise) {
+  const auto it = r.meta.find(key);
+  return it != r.meta.end() && it->is_number_integer() ? it->get<std::int64_t>() : otherwise;
+}
+
+void require_readable(const RecordRow& r, const SourceRow& source) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(source.uri, ec))
+    throw ApiError{410, "gone", "the source file of record " + std::to_string(r.id) + " is no longer readable"};
+}
+
+// An audio segment or an utterance as a playable excerpt: AAC in MP4, cut from the source's sound
+// at the record's time (a video's time line moved back onto its sound track's own: the audio
+// record's stream_offset_ms). An utterance is played from its audio record's stream.
+void send_audio_clip(Catalog& catalog, const httplib::Request& req, httplib::Response& res, const RecordRow& r,
+                     const SourceRow& source) {
+  std::optional<RecordRow> audio = r;
+  if (r.kind == RecordKind::speech) audio = catalog.record(meta_int(r, "audio_record_id", 0));
+  if (!audio) throw ApiError{404, "not_found", "the audio record of record " + std::to_string(r.id) + " is gone"};
+  if (!r.dur_ms || *r.dur_ms <= 0) throw ApiError{404, "not_found", "record " + std::to_string(r.id) + " has no duration to play"};
+  require_readable(r, source);
+  if (not_modified(req, res, "\"clip-" + std::to_string(r.id) + "\"")) return;
+  const double start_s = std::max<double>(0, r.ts_ms - meta_int(*audio, "stream_offset_ms", 0)) / 1000.0;
+  const double duration_s = std::min(kMaxClipSeconds, *r.dur_ms / 1000.0);
+  EncodedAudioClip clip;
+  try {
+    clip = encode_audio_clip(source.uri, start_s, duration_s, static_cast<int>(meta_int(*audio, "stream", -1)));
+  } catch (const AudioError& e) {
+    throw ApiError{422, "bad_input", e.what()};
+  }
+  auto bytes = std::make_shared<const std::string>(std::move(clip.bytes));
+  check_ranges(req, res, bytes->size());
+  res.set_header("X-Palimpsest-Timestamp-Ms", std::to_string(r.ts_ms));
+  send_bytes_ranges(res, bytes, clip.mime_type);
+}
+
+// A PDF page's image record: the page rendered (PNG) at the resolution its record names.
+void send_pdf_page(const httplib::Request& req, httplib::Response& res, const RecordRow& r, const SourceRow& source) {
+  require_readable(r, source);
+  if (not_modified(req, res, "\"page-" + std::to_string(r.id) + "\"")) return;
+  PageRenderOptions options;
+  if (const auto dpi = r.meta.find("media_dpi"); dpi != r.meta.end() && dpi->is_number()) options.dpi = dpi->get<double>();
+  std::string png;
+  try {
+    const PdfDocument pdf(source.uri);
+    const PdfPage page = pdf.page(static_cast<int>(meta_int(r, "page", 1)));
+    png = encode_png(render_page(pdf, page, options).image);
+  } catch (const PdfError& e) {
+    throw ApiError{422, "bad_input", e.what()};
+  }
+  auto bytes = std::make_shared<const std::string>(std::move(png));
+  check_ranges(req, res, bytes->size());
+  send_bytes_ranges(res, bytes, "image/png");
 }
 
 }  // namespace
@@ -63,10 +129,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     RecordFilter filter;
     filter.limit = static_cast<int>(query_int(req, "limit", 1, 1000).value_or(50));
     filter.after_id = query_int(req, "after", 0, INT64_MAX).value_or(0);
-    if (req.has_param("kind")) {
-      filter.kind = parse_record_kind(req.get_param_value("kind"));
-      if (!filter.kind) throw ApiError{400, "bad_request", "kind must be image, frame, text or subtitle"};
-    }
+    filter.kind = kind_parameter(req);
     if (req.has_param("archive")) {
       auto archive = catalog.find_archive(req.get_param_value("archive"));
       if (!archive) throw ApiError{404, "not_found", "no archive named " + req.get_param_value("archive")};
@@ -109,10 +172,11 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
   server.Get(R"(/api/v1/records/([^/]+)/thumbnail\.jpg)", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
     RecordRow r = require_record(catalog, req.matches[1]);
-    auto jpeg = catalog.thumbnail(r.id);
-    if (!jpeg) throw ApiError{404, "not_found", "record " + std::to_string(r.id) + " has no thumbnail"};
+    auto thumbnail = catalog.thumbnail(r.id);
+    if (!thumbnail) throw ApiError{404, "not_found", "record " + std::to_string(r.id) + " has no thumbnail"};
     if (not_modified(req, res, "\"thumb-" + std::to_string(r.id) + "\"")) return;
-    res.set_content(*jpeg, "image/jpeg");
+    // JPEG for pictures, PNG for the waveforms of audio records: the bytes say which.
+    res.set_content(*thumbnail, std::string(image_mime_type(*thumbnail)));
   });
 
   server.Get(R"(/api/v1/records/([^/]+)/media)", [&](const httplib::Request& req, httplib::Response& res) {
@@ -121,15 +185,17 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     auto source = catalog.source(r.source_id);
     // Only files the catalog knows are ever opened; the request names a record, never a path.
     if (!source) throw ApiError{404, "not_found", "record " + std::to_string(r.id) + " has no source"};
+    if (r.kind == RecordKind::audio || r.kind == RecordKind::speech) return send_audio_clip(catalog, req, res, r, *source);
+    if (source->kind == SourceKind::pdf && r.kind == RecordKind::image) return send_pdf_page(req, res, r, *source);
     auto file = std::make_shared<std::ifstream>(source->uri, std::ios::binary);
     std::error_code ec;
     const auto size = std::filesystem::file_size(source->uri, ec);
     if (!*file || ec) throw ApiError{410, "gone", "the source file of record " + std::to_string(r.id) + " is no longer readable"};
     check_ranges(req, res, size);
     res.set_header("Cache-Control", "public, max-age=3600");
-    if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle)
+    if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle || (r.kind == RecordKind::ocr && r.ts_ms > 0))
       res.set_header("X-Palimpsest-Timestamp-Ms", std::to_string(r.ts_ms));
-    send_file_ranges(res, file, size, media_type(r, *source));
+    send_file_ranges(res, file, size, media_type(*source));
   });
 
   server.Get(R"(/api/v1/records/([^/]+)/films)", [&](const httplib::Request& req, httplib::Response& res) {

@@ -15,9 +15,11 @@ SearchRequest request_from_query(const httplib::Request& req, Catalog& catalog) 
   SearchRequest request;
   request.text = req.get_param_value("q");
   request.k = static_cast<int>(query_int(req, "k", 1, kMaxSearchK).value_or(10));
-  if (req.has_param("kind")) {
-    request.filter.kind = parse_record_kind(req.get_param_value("kind"));
-    if (!request.filter.kind) throw ApiError{400, "bad_request", "kind must be image, frame, text or subtitle"};
+  request.filter.kind = kind_parameter(req);
+  if (req.has_param("low_confidence")) {
+    const std::string value = req.get_param_value("low_confidence");
+    if (value != "include" && value != "exclude") throw ApiError{400, "bad_request", "low_confidence must be include or exclude"};
+    request.filter.include_low_confidence = value == "include";
   }
   if (req.has_param("archive")) {
     auto archive = catalog.find_archive(req.get_param_value("archive"));
@@ -82,7 +84,7 @@ class SearchCache {
 
 std::string cache_key(const httplib::Request& req) {
   std::string key;
-  for (const char* name : {"q", "k", "kind", "archive", "mode", "from_ms", "to_ms"}) {
+  for (const char* name : {"q", "k", "kind", "archive", "mode", "from_ms", "to_ms", "low_confidence"}) {
     key += req.has_param(name) ? "1" + req.get_param_value(name) : "0";
     key += '\x1f';
   }

@@ -4,10 +4,7 @@ namespace palimpsest::cli {
 
 RecordKind kind_argument(const std::string& name) {
   if (const auto kind = parse_record_kind(name)) return *kind;
-  std::string kinds;
-  for (int i = 0; parse_record_kind(to_string(static_cast<RecordKind>(i))); ++i)
-    kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(static_cast<RecordKind>(i)));
-  throw Error("unknown kind '" + name + "' (" + kinds + ")", error_class::bad_request);
+  throw Error("unknown kind '" + name + "' (" + record_kind_names() + ")", error_class::bad_request);
 }
 
 std::int64_t archive_argument(Catalog& catalog, const std::string& name) {

@@ -10,9 +10,15 @@
 #include "indexer/clip/model_location.h"
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
+#include "indexer/text/timecode.h"
 
 namespace palimpsest::cli {
 namespace {
+
+// Piped, a long phase prints a plain line at every tenth of the way: PDFs from this many pages,
+// sound from this many milliseconds (deterministic, so short files print none).
+constexpr std::int64_t kPipedPages = 50;
+constexpr std::int64_t kPipedSoundMs = 5 * 60 * 1000;
 
 // Draws files, frames, rate and ETA on a terminal; prints one plain line per file otherwise.
 class IngestProgress : public IngestObserver {
@@ -28,7 +34,22 @@ class IngestProgress : public IngestObserver {
     index_ = index;
     current_ = path.filename().string();
     file_frames_ = 0;
+    phase_.clear();
+    printed_tenth_ = 0;
     draw(0, 0, true);
+  }
+  void on_phase(std::string_view phase, std::int64_t done, std::int64_t total) override {
+    if (phase != phase_) printed_tenth_ = 0;
+    phase_ = phase;
+    phase_done_ = done;
+    phase_total_ = total;
+    draw(0, 0, false);
+    const bool long_phase = (phase == "pages" && total >= kPipedPages) || (phase == "sound" && total >= kPipedSoundMs);
+    if (!lines_ || !long_phase || total <= 0) return;
+    const std::int64_t tenth = done * 10 / total;
+    if (tenth <= printed_tenth_ || tenth >= 10) return;
+    printed_tenth_ = tenth;
+    std::cerr << "  " << current_ << ": " << phase_text() << "\n";
   }
   void on_frames(std::int64_t frames, std::int64_t media_ms, std::int64_t duration_ms) override {
     file_frames_ = frames;
@@ -44,7 +65,7 @@ class IngestProgress : public IngestObserver {
       std::cerr << "[" << (index_ + 1) << "/" << files_ << "] " << to_string(report.outcome) << " "
                 << to_string(report.kind) << " " << report.path.string();
       for (const auto& [kind, n] : report.records) std::cerr << " " << n << " " << kind;
-      if (report.outcome == FileOutcome::skipped) std::cerr << " (" << report.message << ")";
+      if (!report.message.empty()) std::cerr << " (" << report.message << ")";
       std::cerr << "\n";
     }
     for (const std::string& w : report.warnings)
@@ -67,11 +88,26 @@ class IngestProgress : public IngestObserver {
       text += rate;
       if (fraction > 0.01) text += ", ETA " + format_duration(elapsed / fraction - elapsed);
     }
-    if (duration_ms > 0)
+    if (!phase_.empty())
+      text += " | " + current_ + " " + phase_text();
+    else if (duration_ms > 0)
       text += " | " + current_ + " " + std::to_string(media_ms * 100 / duration_ms) + "%";
     else
       text += " | " + current_;
     line_.update(text, force);
+  }
+
+  // "page 120/5000", "sound 45% (01:30 of 03:20)", "speech 42 s transcribed".
+  std::string phase_text() const {
+    if (phase_ == "pages") return "page " + std::to_string(phase_done_) + "/" + std::to_string(phase_total_);
+    if (phase_ == "speech") return "speech " + std::to_string(phase_done_ / 1000) + " s transcribed";
+    std::string text = phase_;
+    if (phase_total_ > 0)
+      text += " " + std::to_string(std::min<std::int64_t>(100, phase_done_ * 100 / phase_total_)) + "% (" +
+              format_timestamp(phase_done_) + " of " + format_timestamp(phase_total_) + ")";
+    else
+      text += " " + format_timestamp(phase_done_);
+    return text;
   }
 
   ProgressLine line_;
@@ -80,6 +116,8 @@ class IngestProgress : public IngestObserver {
   std::uint64_t total_bytes_ = 0, done_bytes_ = 0;
   std::int64_t frames_ = 0, file_frames_ = 0;
   std::string current_;
+  std::string phase_;
+  std::int64_t phase_done_ = 0, phase_total_ = 0, printed_tenth_ = 0;
   std::chrono::steady_clock::time_point started_{};
 };
 
@@ -102,11 +140,14 @@ EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool show_
 }  // namespace
 
 void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
-  auto* cmd = app.add_subcommand("ingest", "Add files and folders (footage, images, texts, subtitles) to the catalog");
+  auto* cmd = app.add_subcommand(
+      "ingest", "Add files and folders (footage, sound, images, PDFs, texts, subtitles) to the catalog");
   struct Args {
     std::vector<std::string> paths;
     IngestOptions options;
     std::int64_t max_text_mb = 64;
+    bool no_speech = false;
+    std::string ocr = "images";
     std::string model;     // empty: the default model when present
     std::string device = "cpu";
     bool no_embed = false;
@@ -126,6 +167,20 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
   cmd->add_option("--max-text-mb", args->max_text_mb, "Refuse text/subtitle files larger than this")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-speech", args->no_speech, "Do not transcribe what is said in audio and videos");
+  cmd->add_option("--speech-lang", args->options.speech_language,
+                  "Language of the speech model (installed under /usr/share/pocketsphinx/model)")
+      ->capture_default_str();
+  cmd->add_option("--speech-threads", args->options.speech_threads, "Speech decoders in parallel (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--ocr", args->ocr,
+                  "Read writing in pictures: off, images (images and PDF pages without a text layer), "
+                  "frames (also video keyframes)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"off", "images", "frames"}));
+  cmd->add_option("--ocr-lang", args->options.ocr_languages, "OCR languages, tesseract's syntax (deu+eng)")
+      ->capture_default_str();
   cmd->add_option("--model", args->model,
                   "CLIP model folder for embeddings (default: the embedded palimpsest-tiny)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -135,6 +190,8 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
       args->options.max_text_bytes = args->max_text_mb << 20;
+      args->options.speech = !args->no_speech;
+      args->options.ocr = parse_ocr_scope(args->ocr).value_or(OcrScope::images);
       // The model is loaded first so that a bad --model fails before any work is done.
       std::unique_ptr<ClipEncoder> encoder;
       std::string embed_note;
@@ -150,6 +207,7 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       }
       Catalog catalog(globals.db);
       Ingester ingester(catalog, args->options);
+      for (const std::string& note : ingester.notes()) std::cerr << "palimpsest: " << note << "\n";
       const bool tty = ProgressLine::stderr_is_terminal();
       IngestProgress progress(tty && !args->quiet, !tty && !args->quiet && !args->json);
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());

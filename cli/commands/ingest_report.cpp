@@ -26,6 +26,23 @@ void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::
                   static_cast<long long>(s.frames_decoded), s.media_ms / 1000.0);
     out << line;
   }
+  if (s.audio_ms > 0) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  sound:   %.1f s of audio, %.1f s of it transcribed", s.audio_ms / 1000.0,
+                  s.speech_ms / 1000.0);
+    out << line;
+    if (s.sound_seconds > 0) {
+      std::snprintf(line, sizeof line, " (%.0fx real time)", s.audio_ms / 1000.0 / s.sound_seconds);
+      out << line;
+    }
+    if (s.low_confidence > 0)
+      out << "; " << s.low_confidence << " low-confidence utterance(s) kept flagged, out of search";
+    out << "\n";
+  }
+  if (s.ocr_pictures > 0)
+    out << "  OCR:     " << s.ocr_pictures << " picture(s) read, " << s.ocr_pictures - s.ocr_text_free
+        << " with text, " << s.ocr_text_free << " without\n";
+  if (s.pages > 0) out << "  PDF:     " << s.pages << " page(s)\n";
   if (s.subtitles_linked > 0) out << "  linked:  " << s.subtitles_linked << " subtitle file(s) to their video\n";
   for (const FileReport& r : s.skipped) out << "  skipped: " << r.path.string() << " (" << r.message << ")\n";
   for (const FileReport& r : s.failed) out << "  failed:  " << r.path.string() << ": " << r.message << "\n";

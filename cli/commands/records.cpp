@@ -5,7 +5,9 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/catalog_arguments.h"
+#include "cli/commands/record_location.h"
 #include "schema/catalog_json.h"
+#include "indexer/media/image_codec.h"
 #include "indexer/text/timecode.h"
 #include "schema/catalog.h"
 
@@ -33,7 +35,7 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
   };
   auto list = std::make_shared<ListArgs>();
   auto* records = app.add_subcommand("records", "List records (keyset pagination with --after)");
-  records->add_option("--kind", list->kind, "image, frame, text or subtitle");
+  records->add_option("--kind", list->kind, record_kind_names());
   records->add_option("--archive", list->archive, "Only this archive");
   records->add_option("--after", list->after, "Records with id greater than this");
   records->add_option("-n,--limit", list->limit, "How many")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -52,11 +54,8 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
           std::cout << record_json(r).dump() << "\n";
           continue;
         }
-        std::string where = std::filesystem::path(r.uri).filename().string();
-        if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle)
-          where += " @ " + format_timestamp(r.ts_ms);
         std::printf("%8lld  %-8s  %-34s  %s\n", static_cast<long long>(r.id),
-                    std::string(to_string(r.kind)).c_str(), excerpt(where, 34).c_str(),
+                    std::string(to_string(r.kind)).c_str(), excerpt(record_location(r), 34).c_str(),
                     excerpt(r.text.empty() ? r.title : r.text, 60).c_str());
       }
       if (!list->json && rows.size() == static_cast<std::size_t>(list->limit))
@@ -81,22 +80,29 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       nlohmann::json j = record_json(*r);
       auto thumb = catalog.thumbnail(r->id);
       j["thumbnail_bytes"] = thumb ? static_cast<std::int64_t>(thumb->size()) : 0;
+      j["thumbnail_type"] = thumb ? nlohmann::json(image_mime_type(*thumb)) : nlohmann::json();
+      j["links"] = record_links_json(*r);
       if (*json) {
         std::cout << j.dump(2) << "\n";
         return kExitOk;
       }
       std::cout << "record " << r->id << " (" << to_string(r->kind) << ")\n"
                 << "  source:    " << r->uri << "\n";
-      if (r->kind == RecordKind::frame || r->kind == RecordKind::subtitle) {
+      if (r->kind != RecordKind::image && r->kind != RecordKind::text && (r->ts_ms > 0 || r->dur_ms)) {
         std::cout << "  time:      " << format_timestamp(r->ts_ms);
         if (r->dur_ms) std::cout << " (+" << *r->dur_ms << " ms)";
         std::cout << "\n";
       }
+      if (r->meta.contains("page")) std::cout << "  page:      " << r->meta["page"].dump() << "\n";
       if (r->width) std::cout << "  size:      " << *r->width << "x" << r->height.value_or(0) << "\n";
       std::cout << "  title:     " << r->title << "\n";
       if (!r->text.empty()) std::cout << "  text:      " << excerpt(r->text, 400) << "\n";
+      for (const auto& [name, value] : j["links"].items())
+        std::cout << "  " << name << ": " << std::string(name.size() < 9 ? 9 - name.size() : 0, ' ') << value.dump() << "\n";
       std::cout << "  meta:      " << r->meta.dump() << "\n"
-                << "  thumbnail: " << (thumb ? std::to_string(thumb->size()) + " bytes JPEG" : "none") << "\n";
+                << "  thumbnail: "
+                << (thumb ? std::to_string(thumb->size()) + " bytes " + std::string(image_mime_type(*thumb)) : "none")
+                << "\n";
       return kExitOk;
     };
   });

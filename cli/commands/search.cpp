@@ -5,6 +5,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/catalog_arguments.h"
+#include "cli/commands/record_location.h"
 #include "schema/catalog_json.h"
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/model_location.h"
@@ -45,13 +46,16 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
     std::string model;
     std::optional<std::int64_t> from_ms, to_ms;
     bool json = false;
+    bool low_confidence = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("search", "Find records by text or image (dense + lexical, fused)");
   cmd->add_option("text", args->text, "What to look for");
   cmd->add_option("--image", args->image, "Query by an image file (alone or with text)");
   cmd->add_option("-k", args->k, "Number of results")->capture_default_str();
-  cmd->add_option("--kind", args->kind, "image, frame, text or subtitle");
+  cmd->add_option("--kind", args->kind, record_kind_names());
+  cmd->add_flag("--include-low-confidence", args->low_confidence,
+                "Also find speech the recogniser was unsure of (lexically: such utterances have no vector)");
   cmd->add_option("--archive", args->archive, "Only this archive");
   cmd->add_option("--from-ms", args->from_ms, "Only records overlapping this time or later");
   cmd->add_option("--to-ms", args->to_ms, "Only records starting at or before this time");
@@ -70,6 +74,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
                                                : SearchMode::hybrid;
       request.filter.from_ms = args->from_ms;
       request.filter.to_ms = args->to_ms;
+      request.filter.include_low_confidence = args->low_confidence;
       if (!args->kind.empty()) request.filter.kind = kind_argument(args->kind);
       if (!args->image.empty()) {
         try {
@@ -132,12 +137,10 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       }
       if (results.empty()) std::cout << "no results\n";
       for (const SearchResult& r : results) {
-        std::string where = std::filesystem::path(r.record.uri).filename().string();
-        if (r.record.kind == RecordKind::frame || r.record.kind == RecordKind::subtitle)
-          where += " @ " + format_timestamp(r.record.ts_ms);
-        std::printf("%3d  #%-6lld %-8s %-30s dense %s  lexical %s  fused %.4f\n", r.rank,
+        const std::string where = record_location(r.record);
+        std::printf("%3d  #%-6lld %-8s %-40s dense %s  lexical %s  fused %.4f\n", r.rank,
                     static_cast<long long>(r.record.id), std::string(to_string(r.record.kind)).c_str(),
-                    one_line(where, 30).c_str(), score_text(r.scores.dense_score, r.scores.dense_rank).c_str(),
+                    one_line(where, 40).c_str(), score_text(r.scores.dense_score, r.scores.dense_rank).c_str(),
                     score_text(r.scores.lexical_score, r.scores.lexical_rank).c_str(), r.scores.fused_score);
         const std::string& text = r.record.text.empty() ? r.record.title : r.record.text;
         std::printf("     %s\n", one_line(text, 100).c_str());

@@ -10,6 +10,12 @@
 
 namespace palimpsest {
 
+const std::vector<RecordKind>& embedded_record_kinds() {
+  static const std::vector<RecordKind> kinds = {RecordKind::image,    RecordKind::frame,  RecordKind::text,
+                                                RecordKind::subtitle, RecordKind::speech, RecordKind::ocr};
+  return kinds;
+}
+
 EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
                                       const EmbeddingPassOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -17,13 +23,14 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
   EmbeddingReport report;
   report.model = info.name;
   report.model_id = catalog.embeddings().ensure_model(info.name, info.embed_dim, info.weights_sha256);
-  const std::int64_t total =
-      std::max<std::int64_t>(0, catalog.count_records() - catalog.embeddings().count(report.model_id));
+  std::int64_t embeddable = 0;
+  for (RecordKind kind : embedded_record_kinds()) embeddable += catalog.count_records(kind);
+  const std::int64_t total = std::max<std::int64_t>(0, embeddable - catalog.embeddings().count(report.model_id));
 
   std::int64_t cursor = 0;
   while (true) {
     std::vector<RecordRow> batch =
-        catalog.embeddings().records_without(report.model_id, {}, options.batch_size, cursor);
+        catalog.embeddings().records_without(report.model_id, embedded_record_kinds(), options.batch_size, cursor);
     if (batch.empty()) break;
     cursor = batch.back().id;
 
@@ -41,7 +48,7 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
         } catch (const std::exception& e) {
           report.failures.push_back("record " + std::to_string(r.id) + ": " + e.what());
         }
-      } else {
+      } else if (!is_low_confidence_speech(r)) {
         texts.push_back(r.text.empty() ? r.title : r.text);
         text_ids.push_back(r.id);
         ++report.by_kind[std::string(to_string(r.kind))];

@@ -1,6 +1,10 @@
 #pragma once
-// Embeds every record that has no vector for a model yet: images and frames by their pixels
-// (the catalog's thumbnail), texts and subtitles by their text. Vectors go to the catalog's
+// Embeds every record that has no vector for a model yet: images and frames (PDF pages included)
+// by their pixels (the catalog's thumbnail); texts, subtitles, speech and OCR records by their
+// text. Audio records get no vector: CLIP has no ear, and a vector of their title would only
+// match file names; they are found through their speech records, which link to them. Speech
+// utterances flagged low_confidence get none either (they stay out of search, see
+// is_low_confidence_speech). Vectors go to the catalog's
 // embeddings table, the source of truth from which vector indexes are built. Resumable: an
 // interrupted pass leaves whole batches committed, and the next pass continues from there.
 // Afterwards the model's vector store (indexer/vector/, saved beside the catalog) is brought in
@@ -38,6 +42,9 @@ struct EmbeddingPassOptions {
   // Bring the model's vector store up to date after embedding (off: the next search does it).
   bool update_index = true;
 };
+
+// The kinds of record the pass embeds.
+const std::vector<RecordKind>& embedded_record_kinds();
 
 // Registers the encoder's model in the catalog (by name and weights hash) and embeds what is
 // missing. Records that cannot be embedded (e.g. no thumbnail) are reported and skipped.

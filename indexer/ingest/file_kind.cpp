@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "indexer/pdf/pdf_document.h"
 #include "indexer/text/subtitles.h"
 #include "indexer/text/utf8.h"
 
@@ -41,6 +43,13 @@ bool is_video_extension(std::string_view ext) {
   return false;
 }
 
+bool is_audio_extension(std::string_view ext) {
+  for (std::string_view e : {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".m4b", ".aac",
+                             ".aif", ".aiff", ".wma", ".mka", ".amr", ".au", ".caf", ".wv", ".ape"})
+    if (ext == e) return true;
+  return false;
+}
+
 bool is_text_extension(std::string_view ext) {
   return ext == ".txt" || ext == ".md" || ext == ".markdown" || ext == ".text";
 }
@@ -60,7 +69,53 @@ std::string image_signature(std::string_view h) {
   return {};
 }
 
-std::string video_signature(std::string_view h) {
+// The codec of an Ogg stream's first packet (the identification header), or "" when unknown.
+std::string ogg_codec(std::string_view h) {
+  if (h.size() < 28) return {};
+  const std::size_t segments = static_cast<unsigned char>(h[26]);
+  const std::size_t packet = 27 + segments;
+  if (h.size() <= packet) return {};
+  const std::string_view p = h.substr(packet);
+  if (starts_with(p, "\x01vorbis")) return "vorbis";
+  if (starts_with(p, "OpusHead")) return "opus";
+  if (starts_with(p, "Speex   ")) return "speex";
+  if (starts_with(p, "\x7F" "FLAC")) return "flac";
+  if (starts_with(p, "\x80theora")) return "theora";
+  return {};
+}
+
+// Audio-only formats that announce themselves in their first bytes.
+std::string audio_signature(std::string_view h) {
+  if (starts_with(h, "fLaC")) return "flac";
+  if (starts_with(h, "ID3")) return "mp3";
+  if (starts_with(h, "RIFF") && starts_with(h, "WAVE", 8)) return "wav";
+  if (starts_with(h, "FORM") && (starts_with(h, "AIFF", 8) || starts_with(h, "AIFC", 8))) return "aiff";
+  if (starts_with(h, "ftyp", 4)) {
+    for (std::string_view brand : {"M4A ", "M4B ", "M4P ", "F4A ", "F4B "})
+      if (starts_with(h, brand, 8)) return "m4a";
+  }
+  if (starts_with(h, "#!AMR")) return "amr";
+  if (starts_with(h, "caff")) return "caf";
+  if (starts_with(h, ".snd")) return "au";
+  if (starts_with(h, "wvpk")) return "wavpack";
+  if (starts_with(h, "MAC ")) return "ape";
+  if (starts_with(h, "OggS")) {
+    const std::string codec = ogg_codec(h);
+    if (codec == "vorbis" || codec == "opus" || codec == "speex" || codec == "flac") return "ogg " + codec;
+  }
+  return {};
+}
+
+// libavformat's demuxers that carry only sound.
+bool is_audio_demuxer(std::string_view name) {
+  for (std::string_view audio : {"wav", "w64", "flac", "mp3", "aac", "ac3", "eac3", "aiff", "au", "amr",
+                                 "amrnb", "amrwb", "caf", "wv", "ape", "tta", "mpc", "mpc8", "dts", "dtshd",
+                                 "truehd", "mlp", "voc", "shn", "dsf", "tak", "s337m", "loas", "mp2"})
+    if (name == audio) return true;
+  return false;
+}
+
+std::string container_signature(std::string_view h) {
   if (starts_with(h, "ftyp", 4)) return "mp4";  // ISO base media: mp4, mov, m4v, 3gp
   if (starts_with(h, "\x1A\x45\xDF\xA3")) return "matroska";
   if (starts_with(h, "RIFF") && starts_with(h, "AVI ", 8)) return "avi";
@@ -79,12 +134,35 @@ std::string video_signature(std::string_view h) {
   const AVInputFormat* format = av_probe_input_format3(&probe, 1, &score);
   if (format && score >= AVPROBE_SCORE_MAX / 2) {
     const std::string name = format->name;
-    // Text-like demuxers (subtitles, playlists) are not video.
+    // Text-like demuxers (subtitles, playlists) are not media.
     for (std::string_view text_like : {"srt", "webvtt", "ass", "hls", "tty", "mpl2", "subviewer"})
       if (name.find(text_like) != std::string::npos) return {};
     return name;
   }
   return {};
+}
+
+// Opens a container and looks at its streams: "video" when one is a picture stream other than
+// cover art, "audio" when one is sound, "" when there is neither; nullopt when it cannot be
+// opened (decoding will say why).
+std::optional<std::string> container_streams(const std::filesystem::path& path) {
+  AVFormatContext* context = nullptr;
+  if (avformat_open_input(&context, path.c_str(), nullptr, nullptr) < 0) return std::nullopt;
+  struct Close {
+    AVFormatContext*& c;
+    ~Close() { avformat_close_input(&c); }
+  } close{context};
+  if (context->nb_streams == 0 || (context->ctx_flags & AVFMTCTX_NOHEADER)) {
+    if (avformat_find_stream_info(context, nullptr) < 0) return std::nullopt;
+  }
+  bool audio = false;
+  for (unsigned i = 0; i < context->nb_streams; ++i) {
+    const AVStream* stream = context->streams[i];
+    const AVMediaType type = stream->codecpar->codec_type;
+    if (type == AVMEDIA_TYPE_VIDEO && !(stream->disposition & AV_DISPOSITION_ATTACHED_PIC)) return "video";
+    audio = audio || type == AVMEDIA_TYPE_AUDIO;
+  }
+  return audio ? "audio" : "";
 }
 
 bool looks_like_text(std::string_view head) {
@@ -98,6 +176,8 @@ std::string_view to_string(FileKind kind) {
   switch (kind) {
     case FileKind::image: return "image";
     case FileKind::video: return "video";
+    case FileKind::audio: return "audio";
+    case FileKind::pdf: return "pdf";
     case FileKind::text: return "text";
     case FileKind::subtitle: return "subtitle";
     case FileKind::unknown: break;
@@ -109,8 +189,8 @@ KindDetection detect_file_kind(const std::filesystem::path& path, std::string_vi
   const std::string ext = lower_extension(path);
   KindDetection d;
   if (head.empty()) {
-    if (is_image_extension(ext) || is_video_extension(ext) || is_text_extension(ext) ||
-        ext == ".srt" || ext == ".vtt")
+    if (is_image_extension(ext) || is_video_extension(ext) || is_audio_extension(ext) ||
+        is_text_extension(ext) || ext == ".pdf" || ext == ".srt" || ext == ".vtt")
       d.problem = "empty file";
     return d;
   }
@@ -119,8 +199,22 @@ KindDetection detect_file_kind(const std::filesystem::path& path, std::string_vi
     d.format = f;
     return d;
   }
-  if (std::string f = video_signature(head); !f.empty()) {
-    d.kind = FileKind::video;
+  if (has_pdf_signature(head)) {
+    d.kind = FileKind::pdf;
+    d.format = "pdf";
+    return d;
+  }
+  if (ext == ".pdf") {
+    d.problem = "not a PDF (" + pdf_signature_problem(head) + ")";
+    return d;
+  }
+  if (std::string f = audio_signature(head); !f.empty()) {
+    d.kind = FileKind::audio;
+    d.format = f;
+    return d;
+  }
+  if (std::string f = container_signature(head); !f.empty()) {
+    d.kind = is_audio_demuxer(f) ? FileKind::audio : FileKind::video;
     d.format = f;
     return d;
   }
@@ -149,6 +243,8 @@ KindDetection detect_file_kind(const std::filesystem::path& path, std::string_vi
     d.problem = "extension " + ext + " promises an image, but the content is not a known image format";
   } else if (is_video_extension(ext)) {
     d.problem = "extension " + ext + " promises a video, but the content is not a known container";
+  } else if (is_audio_extension(ext)) {
+    d.problem = "extension " + ext + " promises audio, but the content is not a known audio format";
   }
   return d;
 }
@@ -159,7 +255,18 @@ KindDetection detect_file_kind(const std::filesystem::path& path) {
   std::string head(kKindSniffBytes, '\0');
   file.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(file.gcount()));
-  return detect_file_kind(path, head);
+  KindDetection d = detect_file_kind(path, head);
+  if (d.kind == FileKind::video) {
+    // Containers hold sound, pictures or both: the streams decide.
+    if (const auto streams = container_streams(path)) {
+      if (*streams == "audio") d.kind = FileKind::audio;
+      if (streams->empty()) {
+        d.kind = FileKind::unknown;
+        d.problem = "a " + d.format + " container with no audio or video stream";
+      }
+    }
+  }
+  return d;
 }
 
 }  // namespace palimpsest

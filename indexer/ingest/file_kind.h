@@ -1,6 +1,13 @@
 #pragma once
 // Decides what an archive file is from its first bytes, using the extension only as a hint:
 // a PNG named .txt is an image, a .jpg holding text is an error, not an image.
+//
+// Audio and video share containers (MP4, Matroska, Ogg): the head names audio-only formats
+// (WAV, FLAC, MP3, AIFF, an M4A brand, an Ogg stream of Vorbis, Opus, Speex or FLAC...), and
+// detect_file_kind(path) opens any other container to look at its streams: a picture stream that
+// is not cover art makes a video, else a sound stream an audio file, and neither is an error.
+// A PDF is a file with "%PDF-" in its first 1024 bytes; a .pdf without it (an HTML page saved
+// under that name) is an error saying what it holds.
 
 #include <filesystem>
 #include <string>
@@ -8,13 +15,13 @@
 
 namespace palimpsest {
 
-enum class FileKind { image, video, text, subtitle, unknown };
+enum class FileKind { image, video, audio, pdf, text, subtitle, unknown };
 
 std::string_view to_string(FileKind kind);
 
 struct KindDetection {
   FileKind kind = FileKind::unknown;
-  std::string format;     // "png", "jpeg", "mp4", "matroska", "srt", "webvtt", "utf-8 text"...
+  std::string format;     // "png", "jpeg", "mp4", "matroska", "wav", "flac", "pdf", "srt", "utf-8 text"...
   std::string problem;    // set when the file must be reported as failed (e.g. a .jpg that is text)
 };
 
@@ -26,7 +33,8 @@ constexpr std::size_t kKindSniffBytes = 4096;
 // unknown content whose extension promises an archive format gives a problem.
 KindDetection detect_file_kind(const std::filesystem::path& path, std::string_view head);
 
-// Reads the head of the file and calls detect_file_kind. Throws std::runtime_error when unreadable.
+// Reads the head of the file and calls detect_file_kind; a container the head cannot tell apart
+// (audio or video) is opened and its streams decide. Throws std::runtime_error when unreadable.
 KindDetection detect_file_kind(const std::filesystem::path& path);
 
 }  // namespace palimpsest

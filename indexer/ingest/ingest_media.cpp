@@ -1,4 +1,6 @@
-// Images and videos: decoded with libav; videos sampled at a fixed rate and cut into shots.
+// Images and videos: decoded with libav; videos sampled at a fixed rate and cut into shots, their
+// sound track handed to ingest_sound; the writing in images (and keyframes) read by OCR.
+#include "indexer/audio/audio_format.h"
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/media_decoder.h"
@@ -13,8 +15,15 @@ std::pair<int, int> thumbnail_size(int width, int height, int max_side) {
           std::max(1, static_cast<int>(height * scale + 0.5))};
 }
 
-void ingest_image(Catalog::SourceWriter& writer, const std::filesystem::path& path,
-                  const IngestOptions& options, FileReport& report) {
+std::string without_path(const std::string& message, const std::filesystem::path& path) {
+  const std::string prefix = path.string() + ": ";
+  return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size()) : message;
+}
+
+void ingest_image(FileContext& file) {
+  const std::filesystem::path& path = file.path;
+  const IngestOptions& options = file.options;
+  FileReport& report = file.report;
   MediaDecoder decoder(path, options.pixel_budget);
   if (!decoder.next_frame()) throw MediaError("no image could be decoded");
   const MediaInfo& info = decoder.info();
@@ -26,10 +35,21 @@ void ingest_image(Catalog::SourceWriter& writer, const std::filesystem::path& pa
   record.height = info.height;
   record.title = path.filename().string();
   record.meta = {{"container", info.container}, {"codec", info.codec}};
-  writer.add_record(std::move(record), jpeg);
-  writer.set_media_info(std::nullopt, info.width, info.height);
+  nlohmann::json meta = record.meta;
+  const std::int64_t id = file.writer.add_record(std::move(record), jpeg);
+  file.writer.set_media_info(std::nullopt, info.width, info.height);
   report.records["image"] = 1;
   if (!info.reduced.empty()) report.warnings.push_back(info.reduced);
+  if (file.engines.ocr_images()) {
+    nlohmann::json ocr_meta = nlohmann::json::object();
+    // Boxes are in the pixels OCR saw: the image's own, or its reduced decode.
+    const RgbImage picture = decoder.frame_rgb();
+    if (picture.width != info.width) ocr_meta["picture_scale"] = static_cast<double>(picture.width) / info.width;
+    if (const std::int64_t ocr = add_ocr_record(file, picture, id, "image", path.filename().string() + " text", 0, 0, ocr_meta)) {
+      meta["ocr_record_id"] = ocr;
+      file.writer.finish_record(id, std::nullopt, meta);
+    }
+  }
 }
 
 namespace {
@@ -38,16 +58,16 @@ namespace {
 // sample every 1/sample_fps seconds, each knowing the shot it belongs to.
 class VideoRecorder {
  public:
-  VideoRecorder(Catalog::SourceWriter& writer, const std::filesystem::path& path,
-                const IngestOptions& options, const MediaInfo& info)
-      : writer_(writer),
-        options_(options),
+  VideoRecorder(FileContext& file, const MediaInfo& info)
+      : file_(file),
+        writer_(file.writer),
+        options_(file.options),
         info_(info),
-        name_(path.filename().string()),
-        detector_(options.shots),
-        sample_interval_ms_(std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / options.sample_fps))) {
-    std::tie(thumb_w_, thumb_h_) = thumbnail_size(info.width, info.height, options.thumbnail_max_side);
-    detect_w_ = std::min(options.detection_width, info.width);
+        name_(file.name()),
+        detector_(file.options.shots),
+        sample_interval_ms_(std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / file.options.sample_fps))) {
+    std::tie(thumb_w_, thumb_h_) = thumbnail_size(info.width, info.height, options_.thumbnail_max_side);
+    detect_w_ = std::min(options_.detection_width, info.width);
     detect_h_ = std::max(2, static_cast<int>(static_cast<double>(info.height) * detect_w_ / info.width));
   }
 
@@ -66,6 +86,10 @@ class VideoRecorder {
       keyframe_id_ = add(ts, std::nullopt, "keyframe", thumbnail());
       keyframe_shot_ = detector_.shot_index();
       ++keyframes_;
+      if (file_.engines.ocr_frames()) {
+        keyframe_ocr_id_ = add_ocr_record(file_, decoder.frame_rgb(), keyframe_id_, "frame @ " + format_timestamp(ts),
+                                          name_ + " text @ " + format_timestamp(ts), ts, 0, {{"shot", keyframe_shot_}});
+      }
     }
     if (ts >= next_sample_ms_) {
       if (!(first || cut)) {
@@ -88,6 +112,13 @@ class VideoRecorder {
   std::int64_t keyframes() const { return keyframes_; }
   std::int64_t samples() const { return samples_; }
   std::int64_t end_ms() const { return last_ts_; }
+  // The frame records written, by time (ties: keyframe first).
+  std::vector<FrameSpan> frames() const {
+    std::vector<FrameSpan> sorted = frames_written_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const FrameSpan& a, const FrameSpan& b) { return a.ts_ms < b.ts_ms; });
+    return sorted;
+  }
 
  private:
   std::int64_t add(std::int64_t ts, std::optional<std::int64_t> dur, const char* role,
@@ -104,25 +135,33 @@ class VideoRecorder {
                    {"shot", detector_.shot_index()},
                    {"shot_start_ms", shot_start_ms_},
                    {"cut_score", detector_.last_score()}};
-    return writer_.add_record(std::move(record), jpeg);
+    const std::int64_t id = writer_.add_record(std::move(record), jpeg);
+    frames_written_.push_back({id, ts, ts + dur.value_or(0)});
+    return id;
   }
 
   // The keyframe's duration (and so its shot's extent) is known when the next shot begins.
   void close_shot(std::int64_t end_ms) {
     if (keyframe_id_ == 0) return;
-    const nlohmann::json meta = {{"role", "keyframe"},
-                                 {"shot", keyframe_shot_},
-                                 {"shot_start_ms", shot_start_ms_},
-                                 {"shot_end_ms", end_ms},
-                                 {"also_sample", keyframe_is_sample_}};
+    nlohmann::json meta = {{"role", "keyframe"},
+                           {"shot", keyframe_shot_},
+                           {"shot_start_ms", shot_start_ms_},
+                           {"shot_end_ms", end_ms},
+                           {"also_sample", keyframe_is_sample_}};
+    if (keyframe_ocr_id_) meta["ocr_record_id"] = keyframe_ocr_id_;
     writer_.finish_record(keyframe_id_, end_ms - shot_start_ms_, meta);
+    for (FrameSpan& f : frames_written_)
+      if (f.record_id == keyframe_id_) f.end_ms = end_ms;
     keyframe_id_ = 0;
+    keyframe_ocr_id_ = 0;
     keyframe_is_sample_ = false;
   }
 
+  FileContext& file_;
   Catalog::SourceWriter& writer_;
   const IngestOptions& options_;
   const MediaInfo& info_;
+  std::vector<FrameSpan> frames_written_;
   std::string name_;
   ShotDetector detector_;
   std::int64_t sample_interval_ms_;
@@ -130,6 +169,7 @@ class VideoRecorder {
   std::int64_t next_sample_ms_ = 0;
   std::int64_t shot_start_ms_ = 0;
   std::int64_t keyframe_id_ = 0;
+  std::int64_t keyframe_ocr_id_ = 0;
   bool keyframe_is_sample_ = false;
   int keyframe_shot_ = 0;
   std::int64_t last_ts_ = 0;
@@ -140,15 +180,17 @@ class VideoRecorder {
 
 }  // namespace
 
-void ingest_video(Catalog::SourceWriter& writer, const std::filesystem::path& path,
-                  const IngestOptions& options, FileReport& report, IngestObserver* observer) {
-  MediaDecoder decoder(path, options.pixel_budget);
+void ingest_video(FileContext& file) {
+  const std::filesystem::path& path = file.path;
+  FileReport& report = file.report;
+  IngestObserver* observer = file.observer;
+  MediaDecoder decoder(path, file.options.pixel_budget);
   const MediaInfo& info = decoder.info();
   if (info.is_still_image) {
-    ingest_image(writer, path, options, report);
+    ingest_image(file);
     return;
   }
-  VideoRecorder recorder(writer, path, options, info);
+  VideoRecorder recorder(file, info);
   while (decoder.next_frame()) {
     recorder.frame(decoder);
     if (observer && decoder.frames_decoded() % 24 == 0)
@@ -156,13 +198,21 @@ void ingest_video(Catalog::SourceWriter& writer, const std::filesystem::path& pa
   }
   recorder.finish();
   const std::int64_t duration = info.duration_ms > 0 ? info.duration_ms : recorder.end_ms();
-  writer.set_media_info(duration, info.width, info.height);
+  file.writer.set_media_info(duration, info.width, info.height);
   report.records["frame"] = recorder.keyframes() + recorder.samples();
   report.frames_decoded = decoder.frames_decoded();
   report.media_ms = recorder.end_ms();
   if (decoder.corrupt_packets() > 0) {
     report.warnings.push_back(std::to_string(decoder.corrupt_packets()) +
                               " corrupt packets skipped while decoding");
+  }
+  // The sound track: a video without one is a silent film, not a problem; a sound track that
+  // cannot be read costs its audio records, never the frames (a warning says so).
+  try {
+    ingest_sound(file, recorder.frames());
+  } catch (const NoAudioStreamError&) {
+  } catch (const MediaError& e) {
+    report.warnings.push_back("sound track not read: " + without_path(e.what(), path));
   }
 }
 

@@ -8,8 +8,10 @@
 
 namespace palimpsest::ingest_detail {
 
-void ingest_text(Catalog::SourceWriter& writer, const std::filesystem::path& path,
-                 const IngestOptions&, FileReport& report) {
+void ingest_text(FileContext& file) {
+  const std::filesystem::path& path = file.path;
+  Catalog::SourceWriter& writer = file.writer;
+  FileReport& report = file.report;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read");
   const std::string name = path.filename().string();
@@ -33,8 +35,10 @@ void ingest_text(Catalog::SourceWriter& writer, const std::filesystem::path& pat
   report.records["text"] = count;
 }
 
-void ingest_subtitles(Catalog::SourceWriter& writer, const std::filesystem::path& path,
-                      const IngestOptions&, FileReport& report) {
+void ingest_subtitles(FileContext& file) {
+  const std::filesystem::path& path = file.path;
+  Catalog::SourceWriter& writer = file.writer;
+  FileReport& report = file.report;
   SubtitleParseResult parsed = parse_subtitles_file(path);
   for (const SubtitleProblem& problem : parsed.problems) {
     const std::string where =

@@ -12,6 +12,7 @@
 
 #include "indexer/files/content_hash.h"
 #include "indexer/ingest/file_ingesters.h"
+#include "indexer/ingest/ingest_engines.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;
@@ -25,6 +26,21 @@ std::string_view to_string(FileOutcome outcome) {
     case FileOutcome::failed: break;
   }
   return "failed";
+}
+
+std::string_view to_string(OcrScope scope) {
+  switch (scope) {
+    case OcrScope::off: return "off";
+    case OcrScope::images: return "images";
+    case OcrScope::frames: break;
+  }
+  return "frames";
+}
+
+std::optional<OcrScope> parse_ocr_scope(std::string_view name) {
+  for (OcrScope s : {OcrScope::off, OcrScope::images, OcrScope::frames})
+    if (to_string(s) == name) return s;
+  return std::nullopt;
 }
 
 std::int64_t IngestSummary::count(FileOutcome outcome) const {
@@ -50,6 +66,14 @@ nlohmann::json IngestSummary::to_json() const {
   j["warnings"] = warnings;
   j["subtitles_linked"] = subtitles_linked;
   j["frames_decoded"] = frames_decoded;
+  j["audio_seconds"] = audio_ms / 1000.0;
+  j["speech_seconds"] = speech_ms / 1000.0;
+  j["sound_wall_seconds"] = sound_seconds;
+  j["speech_low_confidence"] = low_confidence;
+  j["ocr_pictures"] = ocr_pictures;
+  j["ocr_text_free"] = ocr_text_free;
+  j["pdf_pages"] = pages;
+  j["notes"] = notes;
   j["seconds"] = seconds;
   return j;
 }
@@ -159,7 +183,40 @@ Ingester::Ingester(Catalog& catalog, IngestOptions options)
     : catalog_(catalog), options_(std::move(options)) {
   if (!(options_.sample_fps > 0)) throw std::invalid_argument("--sample-fps must be positive");
   if (options_.thumbnail_max_side < 16) throw std::invalid_argument("thumbnail size too small");
+  engines_ = std::make_unique<IngestEngines>(options_);
 }
+
+Ingester::~Ingester() = default;
+
+const std::vector<std::string>& Ingester::notes() const { return engines_->notes(); }
+
+namespace {
+
+SourceKind source_kind(FileKind kind) {
+  switch (kind) {
+    case FileKind::image: return SourceKind::image;
+    case FileKind::video: return SourceKind::video;
+    case FileKind::audio: return SourceKind::audio;
+    case FileKind::pdf: return SourceKind::pdf;
+    case FileKind::text: return SourceKind::text;
+    case FileKind::subtitle:
+    case FileKind::unknown: break;
+  }
+  return SourceKind::subtitle;
+}
+
+// "speech (pocketsphinx en-us 1a2b...)" for each stage whose engine differs from the stored one.
+std::string changed_stages(const nlohmann::json& stored, const nlohmann::json& wanted) {
+  std::string out;
+  for (const auto& [stage, engine] : wanted.items()) {
+    const auto it = stored.find(stage);
+    if (it != stored.end() && *it == engine) continue;
+    out += (out.empty() ? "" : ", ") + stage + (it == stored.end() ? " (new)" : " (new engine or model)");
+  }
+  return out;
+}
+
+}  // namespace
 
 FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
                                  IngestObserver* observer) {
@@ -182,7 +239,7 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
     if (!kind.problem.empty()) throw std::runtime_error(kind.problem);
     if (kind.kind == FileKind::unknown) {
       report.outcome = FileOutcome::skipped;
-      report.message = "not an image, video, text or subtitle file";
+      report.message = "not an image, video, audio, PDF, text or subtitle file";
       return report;
     }
     if ((kind.kind == FileKind::text || kind.kind == FileKind::subtitle) &&
@@ -195,9 +252,14 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
     const std::string sha = sha256_file(input);
     const std::string uri = path.string();
     const auto existing = catalog_.find_source(archive_id, uri);
+    const nlohmann::json derivations = engines_->derivations(kind.kind);
     if (existing && existing->sha256 == sha) {
-      report.outcome = FileOutcome::unchanged;
-      return report;
+      if (IngestEngines::up_to_date(existing->derived_with, derivations)) {
+        report.outcome = FileOutcome::unchanged;
+        return report;
+      }
+      // Same content, but this run derives more from it (or with another engine): made again.
+      report.message = "derived again: " + changed_stages(existing->derived_with, derivations);
     }
 
     SourceRow source;
@@ -205,23 +267,25 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
     source.uri = uri;
     source.sha256 = sha;
     source.size_bytes = st.st_size;
-    source.kind = kind.kind == FileKind::image   ? SourceKind::image
-                  : kind.kind == FileKind::video ? SourceKind::video
-                  : kind.kind == FileKind::text  ? SourceKind::text
-                                                 : SourceKind::subtitle;
+    source.kind = source_kind(kind.kind);
+    source.derived_with = derivations;
     Catalog::SourceWriter writer = catalog_.replace_source(source);
+    ingest_detail::FileContext file{writer, input, options_, *engines_, report, observer};
     switch (kind.kind) {
-      case FileKind::image: ingest_detail::ingest_image(writer, input, options_, report); break;
-      case FileKind::video: ingest_detail::ingest_video(writer, input, options_, report, observer); break;
-      case FileKind::text: ingest_detail::ingest_text(writer, input, options_, report); break;
-      case FileKind::subtitle: ingest_detail::ingest_subtitles(writer, input, options_, report); break;
+      case FileKind::image: ingest_detail::ingest_image(file); break;
+      case FileKind::video: ingest_detail::ingest_video(file); break;
+      case FileKind::audio: ingest_detail::ingest_sound(file, {}); break;
+      case FileKind::pdf: ingest_detail::ingest_pdf(file); break;
+      case FileKind::text: ingest_detail::ingest_text(file); break;
+      case FileKind::subtitle: ingest_detail::ingest_subtitles(file); break;
       case FileKind::unknown: break;
     }
     writer.commit();
     report.outcome = existing ? FileOutcome::replaced : FileOutcome::added;
   } catch (const std::exception& e) {
     report.outcome = FileOutcome::failed;
-    report.message = e.what();
+    // Engines name the file in their messages; the report names it already.
+    report.message = ingest_detail::without_path(ingest_detail::without_path(e.what(), input), path);
     report.records.clear();
   }
   return report;
@@ -257,6 +321,7 @@ IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver*
   const auto started = std::chrono::steady_clock::now();
   IngestSummary summary;
   summary.archive = options_.archive;
+  summary.notes = engines_->notes();
   std::vector<FileReport> missing;
   const std::vector<fs::path> files = list_input_files(inputs, missing);
   const std::string root = inputs.empty() ? std::string() : fs::absolute(inputs.front()).lexically_normal().string();
@@ -276,6 +341,13 @@ IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver*
     for (const std::string& w : report.warnings) summary.warnings.push_back(report.path.string() + ": " + w);
     summary.frames_decoded += report.frames_decoded;
     summary.media_ms += report.media_ms;
+    summary.audio_ms += report.audio_ms;
+    summary.speech_ms += report.speech_ms;
+    summary.sound_seconds += report.sound_seconds;
+    summary.low_confidence += report.low_confidence;
+    summary.ocr_pictures += report.ocr_pictures;
+    summary.ocr_text_free += report.ocr_text_free;
+    summary.pages += report.pages;
     if (observer) observer->on_file_done(report);
     if (report.outcome == FileOutcome::failed) summary.failed.push_back(std::move(report));
     else if (report.outcome == FileOutcome::skipped) summary.skipped.push_back(std::move(report));

@@ -207,4 +207,10 @@ RgbImage fit_within(const RgbImage& image, int max_side) {
   return resize_image(image, width, height);
 }
 
+std::string_view image_mime_type(std::string_view bytes) {
+  if (bytes.starts_with("\x89PNG\r\n\x1A\n")) return "image/png";
+  if (bytes.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
+  return "application/octet-stream";
+}
+
 }  // namespace palimpsest

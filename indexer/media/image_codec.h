@@ -24,6 +24,11 @@ std::string encode_png(const RgbImage& image);
 // for anything else or corrupt data.
 RgbImage decode_image_bytes(std::string_view bytes, const PixelBudget& budget = {}, std::string* note = nullptr);
 
+// The MIME type of encoded image bytes, from their signature: "image/png", "image/jpeg" (what
+// the catalog's thumbnails are: JPEG for pictures, PNG waveforms for audio records), else
+// "application/octet-stream".
+std::string_view image_mime_type(std::string_view bytes);
+
 // `image` scaled to exactly width x height: area averaging when shrinking (no aliasing),
 // bicubic when enlarging. Each channel is scaled on its own so that colours are not sent through
 // a YCbCr round trip. Throws std::runtime_error for empty input or a non-positive target size.

@@ -370,7 +370,9 @@ const OcrOptions& OcrEngine::options() const { return impl_->options; }
 
 const std::vector<std::string>& OcrEngine::languages() const { return impl_->languages; }
 
-std::string OcrEngine::engine() const { return std::string("tesseract ") + tesseract::TessBaseAPI::Version(); }
+std::string ocr_engine_version() { return std::string("tesseract ") + tesseract::TessBaseAPI::Version(); }
+
+std::string OcrEngine::engine() const { return ocr_engine_version(); }
 
 std::string OcrEngine::model() const {
   return impl_->options.languages + " psm" + std::to_string(impl_->options.page_segmentation);

@@ -54,6 +54,9 @@ struct TextLikelihood {
   int text_lines = 0;     // lines in them
 };
 
+// The engine's name and version without loading a model: "tesseract 5.3.0" (OcrEngine::engine()).
+std::string ocr_engine_version();
+
 class OcrEngine {
  public:
   // Loads the languages. Throws OcrError for an unknown or uninstalled language (listing the

@@ -77,8 +77,12 @@ std::string pdf_signature_problem(const fs::path& path) {
   std::string head(kSignatureWindow, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
+  return pdf_signature_problem(std::string_view(head));
+}
+
+std::string pdf_signature_problem(std::string_view head) {
   if (has_pdf_signature(head)) return "";
-  return "no %PDF- signature; " + describe_content(head);
+  return "no %PDF- signature; " + describe_content(head.substr(0, kSignatureWindow));
 }
 
 void require_pdf_signature(const fs::path& path) {

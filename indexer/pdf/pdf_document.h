@@ -110,6 +110,9 @@ bool has_pdf_signature(std::string_view head);
 // (or an image, text, a ZIP archive...). Throws PdfError for a missing or unreadable file.
 std::string pdf_signature_problem(const std::filesystem::path& path);
 
+// The same for the first bytes of a file (up to 1024 are looked at).
+std::string pdf_signature_problem(std::string_view head);
+
 // Throws PdfError "<file>: not a PDF (<problem>)" unless the file starts like a PDF.
 void require_pdf_signature(const std::filesystem::path& path);
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "retrieval/timeline/fountain_text_rules.h"
+#include "retrieval/timeline/manuscript_document.h"
 #include "retrieval/timeline/manuscript_lines.h"
 #include "retrieval/timeline/manuscript_shots.h"
 
@@ -148,6 +149,15 @@ ManuscriptFormat detect_manuscript_format(const std::filesystem::path& path, std
 }
 
 Timeline plan_shots(const std::filesystem::path& path, const TimelineOptions& options) {
+  if (std::optional<DocumentManuscript> document = read_document_manuscript(path)) {
+    // A PDF or a scanned page: its text, then the plain-text or Fountain rules by its content.
+    const ManuscriptFormat format = looks_like_fountain(std::string_view(document->text).substr(0, 8192))
+                                        ? ManuscriptFormat::fountain
+                                        : ManuscriptFormat::text;
+    Timeline timeline = plan_shots(document->text, format, options, path.string());
+    timeline.warnings.insert(timeline.warnings.begin(), document->warnings.begin(), document->warnings.end());
+    return timeline;
+  }
   const std::string text = read_whole(path);
   const ManuscriptFormat format = detect_manuscript_format(path, std::string_view(text).substr(0, 8192));
   return plan_shots(text, format, options, path.string());

@@ -65,8 +65,10 @@ struct TimelineOptions {
   std::string title;  // "" = the manuscript's (Fountain title page) or the file's stem
 };
 
-// Reads, detects the format and plans. Throws ManuscriptError (including for an unreadable file or
-// one without shots) and std::invalid_argument for bad options.
+// Reads, detects the format and plans. A PDF or the image of a typed page is read as a document
+// first (manuscript_document.h: text layer or OCR), then planned as Fountain when its text looks
+// like a screenplay, else as plain text. Throws ManuscriptError (including for an unreadable file,
+// a scan without text, or one without shots) and std::invalid_argument for bad options.
 Timeline plan_shots(const std::filesystem::path& path, const TimelineOptions& options = {});
 
 // The same for text in memory; `file_name` names it in errors and in Timeline::manuscript.
