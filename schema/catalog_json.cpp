@@ -6,6 +6,7 @@ namespace palimpsest {
 namespace {
 
 nlohmann::json optional(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json optional(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 nlohmann::json share(std::int64_t record_id, ProvenanceRole role, double share, std::int64_t frames) {
   return {{"record_id", record_id}, {"role", to_string(role)}, {"share", share}, {"frames", frames}};
@@ -64,9 +65,11 @@ nlohmann::json provenance_entries_json(const std::vector<ProvenanceRow>& rows) {
   return entries;
 }
 
-nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vector<ProvenanceRow>& rows) {
+nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vector<ProvenanceRow>& rows,
+                                     const std::optional<SoundInterval>& heard) {
   return {{"frame", frame.frame}, {"shot", frame.shot}, {"diffused", frame.diffused},
-          {"entries", provenance_entries_json(rows)}};
+          {"entries", provenance_entries_json(rows)},
+          {"heard", heard ? sound_interval_json(*heard) : nlohmann::json()}};
 }
 
 nlohmann::json share_json(const FilmShareRow& s) { return share(s.record_id, s.role, s.share, s.frames); }
@@ -76,6 +79,39 @@ nlohmann::json shares_json(const std::vector<FilmShareRow>& shares) {
   nlohmann::json out = nlohmann::json::array();
   for (const FilmShareRow& s : shares) out.push_back(share_json(s));
   return out;
+}
+
+nlohmann::json sound_interval_json(const SoundInterval& heard) {
+  nlohmann::json records = nlohmann::json::array();
+  for (const HeardRow& h : heard.records) records.push_back({{"record_id", h.record_id}, {"gain", h.gain}});
+  return {{"interval", heard.interval}, {"from_s", heard.from_s}, {"to_s", heard.to_s}, {"records", records}};
+}
+
+nlohmann::json sound_share_json(const SoundShareRow& s) {
+  return {{"record_id", s.record_id}, {"share", s.share}, {"mean_gain", s.mean_gain}, {"seconds", s.seconds},
+          {"intervals", s.intervals}};
+}
+
+nlohmann::json soundtrack_json(const std::optional<FilmSoundtrackRow>& t, const std::vector<SoundShareRow>& shares) {
+  if (!t) return nullptr;
+  nlohmann::json list = nlohmann::json::array();
+  for (const SoundShareRow& s : shares) list.push_back(sound_share_json(s));
+  return {{"sample_rate", t->sample_rate},
+          {"duration_s", t->duration_s()},
+          {"interval", t->per_frame() ? "frame" : "second"},
+          {"interval_s", t->interval_s()},
+          {"clips", t->clips},
+          {"gain_db", t->gain_db},
+          {"mix_lufs", optional(t->mix_lufs)},
+          {"output_lufs", optional(t->output_lufs)},
+          {"true_peak_dbtp", optional(t->true_peak_dbtp)},
+          {"warnings", t->warnings},
+          {"shares", list}};
+}
+
+nlohmann::json record_heard_json(const RecordHeard& h) {
+  return {{"interval", h.interval}, {"from_s", h.from_s},         {"to_s", h.to_s},
+          {"first_frame", h.first_frame}, {"end_frame", h.end_frame}, {"gain", h.gain}};
 }
 
 }  // namespace palimpsest

@@ -4,6 +4,7 @@
 // summaries to these objects. A shape changes here or nowhere.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,11 +29,27 @@ nlohmann::json record_links_json(const RecordRow& record);
 
 // {record_id, role, weight} per row, in the rows' order.
 nlohmann::json provenance_entries_json(const std::vector<ProvenanceRow>& rows);
-// A rendered frame and its provenance: {frame, shot, diffused, entries}.
-nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vector<ProvenanceRow>& rows);
+// A rendered frame and its provenance: {frame, shot, diffused, entries, heard}; heard is the
+// sound interval holding the frame's first sample (sound_interval_json), null when the film has
+// no soundtrack.
+nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vector<ProvenanceRow>& rows,
+                                     const std::optional<SoundInterval>& heard);
 // {record_id, role, share, frames} per record and role.
 nlohmann::json shares_json(const std::vector<FilmShareRow>& shares);
 nlohmann::json share_json(const FilmShareRow& share);
 nlohmann::json share_json(const ShotShareRow& share);
+
+// What is heard in one interval of a soundtrack: {interval, from_s, to_s, records: [{record_id,
+// gain}]}, loudest first.
+nlohmann::json sound_interval_json(const SoundInterval& heard);
+// A film's soundtrack and each record's share of its sound: {sample_rate, duration_s, interval
+// ("frame" or "second"), interval_s, clips, gain_db, mix_lufs, output_lufs, true_peak_dbtp
+// (null when silent), warnings, shares: [sound_share_json...]}; null without a soundtrack.
+nlohmann::json soundtrack_json(const std::optional<FilmSoundtrackRow>& soundtrack,
+                               const std::vector<SoundShareRow>& shares);
+// {record_id, share, mean_gain, seconds, intervals}.
+nlohmann::json sound_share_json(const SoundShareRow& share);
+// Where a record is heard: {interval, from_s, to_s, first_frame, end_frame, gain}.
+nlohmann::json record_heard_json(const RecordHeard& heard);
 
 }  // namespace palimpsest

@@ -1,6 +1,8 @@
 #include "schema/catalog_rows.h"
 
 #include <array>
+#include <algorithm>
+#include <cmath>
 
 namespace palimpsest {
 namespace {
@@ -51,6 +53,42 @@ bool is_low_confidence_speech(const RecordRow& record) {
   if (record.kind != RecordKind::speech || !record.meta.is_object()) return false;
   const auto it = record.meta.find("low_confidence");
   return it != record.meta.end() && it->is_boolean() && it->get<bool>();
+}
+
+double FilmSoundtrackRow::duration_s() const { return static_cast<double>(samples) / sample_rate; }
+double FilmSoundtrackRow::interval_s() const { return static_cast<double>(interval_samples) / sample_rate; }
+bool FilmSoundtrackRow::per_frame() const {
+  return std::abs(static_cast<double>(interval_samples) * fps - sample_rate) < 1e-6;
+}
+std::int64_t FilmSoundtrackRow::intervals() const { return (samples + interval_samples - 1) / interval_samples; }
+
+std::int64_t FilmSoundtrackRow::frame_start_sample(std::int64_t frame) const {
+  return std::llround(static_cast<double>(frame) / fps * sample_rate);
+}
+
+std::int64_t FilmSoundtrackRow::interval_of_frame(std::int64_t frame) const {
+  return frame_start_sample(frame) / interval_samples;
+}
+
+double FilmSoundtrackRow::interval_start_s(std::int64_t interval) const {
+  return static_cast<double>(interval * interval_samples) / sample_rate;
+}
+
+double FilmSoundtrackRow::interval_end_s(std::int64_t interval) const {
+  return static_cast<double>(std::min(samples, (interval + 1) * interval_samples)) / sample_rate;
+}
+
+std::pair<std::int64_t, std::int64_t> FilmSoundtrackRow::frames_of_interval(std::int64_t interval) const {
+  // The first frame starting at or after `sample`: estimated, then corrected for the rounding.
+  auto first_frame_from = [&](std::int64_t sample) {
+    auto f = static_cast<std::int64_t>(std::ceil(static_cast<double>(sample) * fps / sample_rate));
+    while (f > 0 && frame_start_sample(f - 1) >= sample) --f;
+    while (frame_start_sample(f) < sample) ++f;
+    return f;
+  };
+  const std::int64_t first = first_frame_from(interval * interval_samples);
+  const std::int64_t end = first_frame_from(std::min(samples, (interval + 1) * interval_samples));
+  return {first, std::max(first, end)};
 }
 
 }  // namespace palimpsest

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -176,6 +178,76 @@ struct RecordUse {
   std::int64_t frame = 0;
   ProvenanceRole role = ProvenanceRole::denoiser;
   double weight = 0;
+};
+
+// A film's soundtrack as mixed into its film.mp4 (migration 0006). The provenance of its sound is
+// kept per interval: one film frame when a frame is a whole number of samples (sample_rate / fps),
+// else one second. Interval i covers samples [i x interval_samples, (i + 1) x interval_samples),
+// the last one cut at `samples`; frame f starts at sample round(f x sample_rate / fps), the
+// mixer's rounding of film times.
+struct FilmSoundtrackRow {
+  std::int64_t film_id = 0;
+  int sample_rate = 48000;
+  std::int64_t samples = 0;           // the film's duration, in samples
+  std::int64_t interval_samples = 1;  // the provenance interval
+  double fps = 12;
+  std::int64_t clips = 0;             // clips of archive audio mixed into it
+  double gain_db = 0;                 // the one loudness-normalisation gain
+  std::optional<double> mix_lufs;     // before normalisation; nullopt when silent (-inf)
+  std::optional<double> output_lufs;
+  std::optional<double> true_peak_dbtp;
+  std::vector<std::string> warnings;
+  std::string created_at;
+
+  double duration_s() const;
+  double interval_s() const;
+  bool per_frame() const;  // an interval is exactly one frame
+  std::int64_t intervals() const;
+  std::int64_t frame_start_sample(std::int64_t frame) const;
+  // The interval holding frame `frame`'s first sample.
+  std::int64_t interval_of_frame(std::int64_t frame) const;
+  double interval_start_s(std::int64_t interval) const;
+  double interval_end_s(std::int64_t interval) const;
+  // The frames whose first sample lies in the interval: [first, end).
+  std::pair<std::int64_t, std::int64_t> frames_of_interval(std::int64_t interval) const;
+};
+
+// A record heard in one interval of a film's soundtrack, at its mean effective gain over the
+// interval (clip gain x fades x normalisation; 0 where it does not play).
+struct HeardRow {
+  std::int64_t interval = 0;
+  std::int64_t record_id = 0;
+  double gain = 0;
+};
+
+// What is heard in one interval: its times and records, loudest first.
+struct SoundInterval {
+  std::int64_t interval = 0;
+  double from_s = 0;
+  double to_s = 0;
+  std::vector<HeardRow> records;
+};
+
+// One record's share of a film's sound: share = its gain x time over all records' gain x time
+// (the shares of a soundtrack sum to 1); mean_gain = its gain x time over the film's duration.
+struct SoundShareRow {
+  std::int64_t record_id = 0;
+  double share = 0;
+  double mean_gain = 0;
+  double seconds = 0;          // length of the intervals it is heard in
+  std::int64_t intervals = 0;
+};
+
+// One interval of a film in which a record is heard (reverse provenance of sound).
+struct RecordHeard {
+  std::int64_t film_id = 0;
+  std::string film_title;
+  std::int64_t interval = 0;
+  double from_s = 0;
+  double to_s = 0;
+  std::int64_t first_frame = 0;  // frames starting in the interval: [first_frame, end_frame)
+  std::int64_t end_frame = 0;
+  double gain = 0;
 };
 
 struct JobRow {

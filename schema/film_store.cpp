@@ -1,5 +1,7 @@
 #include "schema/film_store.h"
 
+#include <cmath>
+
 #include "schema/catalog_error.h"
 #include "schema/sqlite_connection.h"
 
@@ -36,6 +38,42 @@ constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 // A provenance row whose record_id, role and weight (or share) start at column `first`.
 ProvenanceRow read_provenance(const Statement& s, int first) {
   return {s.int64(first), parse_provenance_role(s.text(first + 1)).value_or(ProvenanceRole::denoiser), s.real(first + 2)};
+}
+
+#define SOUNDTRACK_COLUMNS                                                                       \
+  "film_id, sample_rate, samples, interval_samples, fps, clips, gain_db, mix_lufs, output_lufs, " \
+  "true_peak_dbtp, warnings, created_at"
+
+std::optional<double> optional_real(const Statement& s, int column) {
+  return s.is_null(column) ? std::nullopt : std::optional<double>(s.real(column));
+}
+
+// -inf (a silent soundtrack's loudness) is stored as NULL.
+void bind_finite(Statement& s, int index, const std::optional<double>& value) {
+  if (value && std::isfinite(*value))
+    s.bind(index, *value);
+  else
+    s.bind_null(index);
+}
+
+FilmSoundtrackRow read_soundtrack(const Statement& s) {
+  FilmSoundtrackRow t;
+  t.film_id = s.int64(0);
+  t.sample_rate = static_cast<int>(s.int64(1));
+  t.samples = s.int64(2);
+  t.interval_samples = s.int64(3);
+  t.fps = s.real(4);
+  t.clips = s.int64(5);
+  t.gain_db = s.real(6);
+  t.mix_lufs = optional_real(s, 7);
+  t.output_lufs = optional_real(s, 8);
+  t.true_peak_dbtp = optional_real(s, 9);
+  const nlohmann::json warnings = nlohmann::json::parse(s.text(10), nullptr, false);
+  if (warnings.is_array())
+    for (const auto& w : warnings)
+      if (w.is_string()) t.warnings.push_back(w.get<std::string>());
+  t.created_at = s.text(11);
+  return t;
 }
 
 }  // namespace
@@ -224,6 +262,108 @@ std::vector<RecordUse> FilmStore::record_uses(std::int64_t record_id, int limit)
   while (s.step()) {
     const ProvenanceRow p = read_provenance(s, 2);
     out.push_back({s.int64(0), s.text(1), s.int64(2), p.role, p.weight});
+  }
+  return out;
+}
+
+void FilmStore::put_soundtrack(const FilmSoundtrackRow& t, const std::vector<HeardRow>& heard) {
+  db_.transaction([&] {
+    // The film's film_sound rows go with its old soundtrack row (ON DELETE CASCADE).
+    db_.statement("DELETE FROM film_soundtracks WHERE film_id = ?1").bind(1, t.film_id).run();
+    Statement& insert = db_.statement(
+        "INSERT INTO film_soundtracks(film_id, sample_rate, samples, interval_samples, fps, clips, gain_db, "
+        "mix_lufs, output_lufs, true_peak_dbtp, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    insert.bind(1, t.film_id)
+        .bind(2, static_cast<std::int64_t>(t.sample_rate))
+        .bind(3, t.samples)
+        .bind(4, t.interval_samples)
+        .bind(5, t.fps)
+        .bind(6, t.clips)
+        .bind(7, t.gain_db);
+    bind_finite(insert, 8, t.mix_lufs);
+    bind_finite(insert, 9, t.output_lufs);
+    bind_finite(insert, 10, t.true_peak_dbtp);
+    insert.bind(11, nlohmann::json(t.warnings).dump()).run();
+    Statement& row = db_.statement(
+        "INSERT INTO film_sound(film_id, interval, record_id, gain) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(film_id, interval, record_id) DO UPDATE SET gain = gain + excluded.gain");
+    for (const HeardRow& h : heard)
+      row.bind(1, t.film_id).bind(2, h.interval).bind(3, h.record_id).bind(4, h.gain).run();
+  });
+}
+
+void FilmStore::clear_soundtrack(std::int64_t film_id) {
+  db_.statement("DELETE FROM film_soundtracks WHERE film_id = ?1").bind(1, film_id).run();
+}
+
+std::optional<FilmSoundtrackRow> FilmStore::soundtrack(std::int64_t film_id) {
+  Statement& s = db_.statement("SELECT " SOUNDTRACK_COLUMNS " FROM film_soundtracks WHERE film_id = ?1");
+  s.bind(1, film_id);
+  if (!s.step()) return std::nullopt;
+  return read_soundtrack(s);
+}
+
+std::optional<SoundInterval> FilmStore::heard_at_frame(std::int64_t film_id, std::int64_t frame) {
+  const std::optional<FilmSoundtrackRow> t = soundtrack(film_id);
+  if (!t) return std::nullopt;
+  SoundInterval heard;
+  heard.interval = t->interval_of_frame(frame);
+  heard.from_s = t->interval_start_s(heard.interval);
+  heard.to_s = t->interval_end_s(heard.interval);
+  Statement& s = db_.statement(
+      "SELECT record_id, gain FROM film_sound WHERE film_id = ?1 AND interval = ?2 ORDER BY gain DESC, record_id");
+  s.bind(1, film_id).bind(2, heard.interval);
+  while (s.step()) heard.records.push_back({heard.interval, s.int64(0), s.real(1)});
+  return heard;
+}
+
+std::vector<HeardRow> FilmStore::all_heard(std::int64_t film_id) {
+  Statement& s = db_.statement(
+      "SELECT interval, record_id, gain FROM film_sound WHERE film_id = ?1 ORDER BY interval, gain DESC, record_id");
+  s.bind(1, film_id);
+  std::vector<HeardRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.real(2)});
+  return out;
+}
+
+std::vector<SoundShareRow> FilmStore::sound_shares(std::int64_t film_id) {
+  // An interval's length in samples: interval_samples, the last one cut at the film's end.
+  Statement& s = db_.statement(
+      "WITH heard AS (SELECT h.record_id, h.gain * min(t.interval_samples, t.samples - h.interval * t.interval_samples) AS "
+      "gain_samples, min(t.interval_samples, t.samples - h.interval * t.interval_samples) AS samples, t.samples AS total, "
+      "t.sample_rate AS rate FROM film_sound h JOIN film_soundtracks t ON t.film_id = h.film_id WHERE h.film_id = ?1), "
+      "per_record AS (SELECT record_id, sum(gain_samples) AS g, sum(samples) AS n, count(*) AS k, max(total) AS total, "
+      "max(rate) AS rate FROM heard GROUP BY record_id) "
+      "SELECT record_id, g / nullif(sum(g) OVER (), 0), g / max(total, 1), CAST(n AS REAL) / rate, k "
+      "FROM per_record ORDER BY 2 DESC, record_id");
+  s.bind(1, film_id);
+  std::vector<SoundShareRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.is_null(1) ? 0.0 : s.real(1), s.real(2), s.real(3), s.int64(4)});
+  return out;
+}
+
+std::vector<RecordHeard> FilmStore::record_heard(std::int64_t record_id, int limit) {
+  Statement& s = db_.statement(
+      "SELECT h.film_id, f.title, h.interval, h.gain, t.sample_rate, t.samples, t.interval_samples, t.fps "
+      "FROM film_sound h JOIN film_soundtracks t ON t.film_id = h.film_id JOIN films f ON f.id = h.film_id "
+      "WHERE h.record_id = ?1 ORDER BY h.film_id, h.gain DESC, h.interval LIMIT ?2");
+  s.bind(1, record_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RecordHeard> out;
+  while (s.step()) {
+    FilmSoundtrackRow t;
+    t.sample_rate = static_cast<int>(s.int64(4));
+    t.samples = s.int64(5);
+    t.interval_samples = s.int64(6);
+    t.fps = s.real(7);
+    RecordHeard r;
+    r.film_id = s.int64(0);
+    r.film_title = s.text(1);
+    r.interval = s.int64(2);
+    r.gain = s.real(3);
+    r.from_s = t.interval_start_s(r.interval);
+    r.to_s = t.interval_end_s(r.interval);
+    std::tie(r.first_frame, r.end_frame) = t.frames_of_interval(r.interval);
+    out.push_back(std::move(r));
   }
   return out;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Films in the catalog: their planned timelines, render state, rendered frames and the
-// provenance of every frame (which records made it, in which role, by how much), and the reverse
-// view (where a record ended up). Obtained from Catalog::films(); uses the catalog's connection.
+// provenance of every frame (which records made it, in which role, by how much), their
+// soundtracks and the provenance of their sound (which records are heard when, at which gain),
+// and the reverse view (where a record ended up, where it is heard). Obtained from
+// Catalog::films(); uses the catalog's connection.
 
 #include <cstdint>
 #include <optional>
@@ -58,6 +60,23 @@ class FilmStore {
 
   // Films and frames that a record influenced, strongest first per film (reverse provenance).
   std::vector<RecordUse> record_uses(std::int64_t record_id, int limit);
+
+  // The soundtrack of the film's MP4 and the provenance of its sound, replacing an earlier one,
+  // in one transaction. Written after the MP4 is in place, as a frame's row after its PNG.
+  void put_soundtrack(const FilmSoundtrackRow& soundtrack, const std::vector<HeardRow>& heard);
+  // Forgets the film's soundtrack (its MP4 was rendered without sound).
+  void clear_soundtrack(std::int64_t film_id);
+  std::optional<FilmSoundtrackRow> soundtrack(std::int64_t film_id);
+  // What is heard in the interval holding frame `frame`'s first sample, loudest first; nullopt
+  // when the film has no soundtrack.
+  std::optional<SoundInterval> heard_at_frame(std::int64_t film_id, std::int64_t frame);
+  // Every interval's records in one read: by interval, loudest first within one.
+  std::vector<HeardRow> all_heard(std::int64_t film_id);
+  // Each record's share of the film's sound, largest first. The one place sound shares are
+  // computed.
+  std::vector<SoundShareRow> sound_shares(std::int64_t film_id);
+  // Intervals of films in which a record is heard, by film, loudest first (reverse provenance).
+  std::vector<RecordHeard> record_heard(std::int64_t record_id, int limit);
 
  private:
   SqliteConnection& db_;

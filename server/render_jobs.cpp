@@ -31,6 +31,7 @@ FilmMakeOptions make_options(const nlohmann::json& job_options) {
   options.settings.denoiser =
       parse_denoiser_kind(job_options.value("denoiser", "local")).value_or(DenoiserKind::local);
   options.attribution_maps = job_options.value("attribution_maps", true);
+  options.sound = job_options.value("sound", true);
   return options;
 }
 

@@ -279,7 +279,7 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
   if (body.is_discarded()) throw ApiError{400, "invalid_json", "the body is not valid JSON"};
   if (!body.is_object()) throw ApiError{400, "bad_request", "the body must be a JSON object"};
   static const std::vector<std::string> known = {"manuscript", "format", "title", "fps", "width", "height",
-                                                 "size", "steps", "seed", "denoiser", "attribution_maps"};
+                                                 "size", "steps", "seed", "denoiser", "attribution_maps", "sound"};
   for (const auto& [key, value] : body.items())
     if (std::find(known.begin(), known.end(), key) == known.end())
       throw ApiError{400, "bad_request", "unknown field \"" + key + "\""};
@@ -327,6 +327,10 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
   if (body.contains("attribution_maps")) {
     if (!body["attribution_maps"].is_boolean()) bad_field("attribution_maps", "a boolean");
     r.job_options["attribution_maps"] = body["attribution_maps"];
+  }
+  if (body.contains("sound")) {
+    if (!body["sound"].is_boolean()) bad_field("sound", "a boolean");
+    r.job_options["sound"] = body["sound"];
   }
   return r;
 }
@@ -484,18 +488,21 @@ class FilmRoutes {
   // GET /api/v1/films/{id}/frames/{n}/map.png
   void frame_map(const httplib::Request& req, httplib::Response& res) { send_frame_image(req, res, "maps"); }
 
-  // GET /api/v1/films/{id}/frames/{n}/provenance: the frame's provenance (the shape of
-  // provenance.json and `palimpsest provenance --frame --json`) with its shot, links and record
-  // summaries.
+  // GET /api/v1/films/{id}/frames/{n}/provenance: the frame's provenance and what is heard there
+  // (the shape of provenance.json and `palimpsest provenance --frame --json`) with its shot,
+  // links and record summaries.
   void frame_provenance(const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context_.catalog();
     const FilmRow film = require_film_row(catalog, req.matches[1]);
     const std::int64_t n = require_frame_number(film, req.matches[2]);
     const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
     const auto shots = shots_.get(catalog, film);
-    json body = frame_provenance_json(frame, catalog.films().frame_provenance(film.id, n));
+    json body = frame_provenance_json(frame, catalog.films().frame_provenance(film.id, n),
+                                      catalog.films().heard_at_frame(film.id, n));
     RecordSummaries summary(catalog);
     for (json& e : body["entries"]) e["record"] = summary(e["record_id"].get<std::int64_t>());
+    if (body["heard"].is_object())
+      for (json& h : body["heard"]["records"]) h["record"] = summary(h["record_id"].get<std::int64_t>());
     const std::string base = film_base(film.id);
     const std::string num = std::to_string(n);
     const json* shot = shots->at(n);
@@ -510,7 +517,7 @@ class FilmRoutes {
   }
 
   // GET /api/v1/films/{id}/provenance: each record's share of the film and of every shot, beside
-  // what the plan chose for each shot.
+  // what the plan chose for each shot, and each record's share of the sound.
   void film_provenance(const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context_.catalog();
     const FilmRow film = require_film(catalog, req.matches[1]);
@@ -537,7 +544,11 @@ class FilmRoutes {
         shot["shares"] = found == shot_shares.end() ? json::array() : found->second;
         shots.push_back(std::move(shot));
       }
-    send_json(res, {{"film_id", film.id}, {"frames_rendered", film.frames_rendered}, {"shares", shares}, {"shots", shots}});
+    json sound = soundtrack_json(catalog.films().soundtrack(film.id), catalog.films().sound_shares(film.id));
+    if (sound.is_object())
+      for (json& s : sound["shares"]) s = with_record(s);
+    send_json(res, {{"film_id", film.id}, {"frames_rendered", film.frames_rendered}, {"shares", shares}, {"shots", shots},
+                    {"sound", sound}});
   }
 
   // GET /api/v1/films/{id}/timeline.otio

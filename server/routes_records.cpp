@@ -1,7 +1,8 @@
 // GET /api/v1/health, /archives, /records, /records/{id}, /records/{id}/thumbnail.jpg,
-// /records/{id}/media, /records/{id}/films.
+// /records/{id}/media, /records/{id}/films (where a record is seen and heard).
 #include <cmath>
 #include <fstream>
+#include <map>
 
 #include "indexer/audio/audio_clip.h"
 #include "indexer/audio/audio_format.h"
@@ -12,6 +13,7 @@
 #include "server/api_context.h"
 #include "server/http_ranges.h"
 #include "server/record_json.h"
+#include "schema/catalog_json.h"
 #include "schema/film_store.h"
 
 namespace palimpsest::server {
@@ -202,13 +204,22 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     Catalog& catalog = context.catalog();
     RecordRow r = require_record(catalog, req.matches[1]);
     const int limit = static_cast<int>(query_int(req, "limit", 1, 100000).value_or(1000));
-    nlohmann::json films = nlohmann::json::array();
-    for (const RecordUse& use : catalog.films().record_uses(r.id, limit)) {
-      if (films.empty() || films.back()["film_id"] != use.film_id)
-        films.push_back({{"film_id", use.film_id}, {"title", use.film_title}, {"frames", nlohmann::json::array()}});
-      films.back()["frames"].push_back({{"frame", use.frame}, {"role", use.role}, {"weight", use.weight}});
-    }
-    send_json(res, {{"record_id", r.id}, {"films", films}});
+    // Per film (by id): the frames the record made (its picture provenance) and the intervals
+    // in which it is heard (the provenance of the film's sound).
+    std::map<std::int64_t, nlohmann::json> films;
+    auto film = [&](std::int64_t id, const std::string& title) -> nlohmann::json& {
+      nlohmann::json& f = films[id];
+      if (f.is_null())
+        f = {{"film_id", id}, {"title", title}, {"frames", nlohmann::json::array()}, {"heard", nlohmann::json::array()}};
+      return f;
+    };
+    for (const RecordUse& use : catalog.films().record_uses(r.id, limit))
+      film(use.film_id, use.film_title)["frames"].push_back({{"frame", use.frame}, {"role", use.role}, {"weight", use.weight}});
+    for (const RecordHeard& heard : catalog.films().record_heard(r.id, limit))
+      film(heard.film_id, heard.film_title)["heard"].push_back(record_heard_json(heard));
+    nlohmann::json list = nlohmann::json::array();
+    for (auto& [id, f] : films) list.push_back(std::move(f));
+    send_json(res, {{"record_id", r.id}, {"films", list}});
   });
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <system_error>
 
+#include "indexer/audio/soundtrack_muxer.h"
 #include "indexer/files/atomic_file.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
@@ -19,6 +20,7 @@
 #include "schema/catalog_json.h"
 #include "schema/film_store.h"
 #include "synth/latent_renderer.h"
+#include "synth/soundtrack_plan.h"
 #include "synth/timeline_plans.h"
 
 namespace fs = std::filesystem;
@@ -94,13 +96,63 @@ void write_provenance_json(Catalog& catalog, std::int64_t film_id, const fs::pat
   FilmStore& films = catalog.films();
   std::map<std::int64_t, std::vector<ProvenanceRow>> rows;
   for (auto& [frame, entries] : films.all_frame_provenance(film_id)) rows[frame] = std::move(entries);
+  const std::optional<FilmSoundtrackRow> soundtrack = films.soundtrack(film_id);
+  std::map<std::int64_t, std::vector<HeardRow>> heard;
+  for (const HeardRow& h : films.all_heard(film_id)) heard[h.interval].push_back(h);
   nlohmann::json frames = nlohmann::json::array();
   for (const FilmFrameRow& f : films.frames(film_id)) {
     const auto found = rows.find(f.frame);
-    frames.push_back(frame_provenance_json(f, found == rows.end() ? std::vector<ProvenanceRow>{} : found->second));
+    std::optional<SoundInterval> sound;
+    if (soundtrack) {
+      sound = SoundInterval{soundtrack->interval_of_frame(f.frame), 0, 0, {}};
+      sound->from_s = soundtrack->interval_start_s(sound->interval);
+      sound->to_s = soundtrack->interval_end_s(sound->interval);
+      if (auto h = heard.find(sound->interval); h != heard.end()) sound->records = h->second;
+    }
+    frames.push_back(frame_provenance_json(f, found == rows.end() ? std::vector<ProvenanceRow>{} : found->second, sound));
   }
-  const nlohmann::json document = {{"film_id", film_id}, {"shares", shares_json(films.shares(film_id))}, {"frames", frames}};
+  const nlohmann::json document = {{"film_id", film_id},
+                                   {"shares", shares_json(films.shares(film_id))},
+                                   {"sound", soundtrack_json(soundtrack, films.sound_shares(film_id))},
+                                   {"frames", frames}};
   write_file_atomically(path, document.dump(1) + "\n");
+}
+
+// Mixes the film's soundtrack into `video_path` beside the video packets of `picture_path` (which
+// is removed), then stores the soundtrack and the provenance of its sound.
+void add_soundtrack(Catalog& catalog, std::int64_t film_id, const Timeline& timeline, const fs::path& picture_path,
+                    const fs::path& video_path, FilmResult& result) {
+  const auto started = Clock::now();
+  const SoundtrackPlan plan = plan_soundtrack(
+      timeline, [&](std::int64_t id) { return catalog.record(id); }, probe_source_sound());
+  SoundtrackOptions options;
+  options.provenance_interval_s = plan.interval_s;
+  result.soundtrack = mux_soundtrack(picture_path, video_path, plan.duration_s, plan.clips, options);
+  fs::remove(picture_path);
+  result.sound = true;
+  result.sound_clips = static_cast<std::int64_t>(plan.clips.size());
+  result.sound_warnings = plan.notes;
+  result.sound_warnings.insert(result.sound_warnings.end(), result.soundtrack.warnings.begin(),
+                               result.soundtrack.warnings.end());
+
+  const SoundtrackResult& mix = result.soundtrack;
+  FilmSoundtrackRow row;
+  row.film_id = film_id;
+  row.sample_rate = kSoundtrackRate;
+  row.samples = mix.frames;
+  row.interval_samples = std::llround(mix.interval_s * kSoundtrackRate);
+  row.fps = timeline.fps;
+  row.clips = result.sound_clips;
+  row.gain_db = mix.gain_db;
+  row.mix_lufs = mix.mix_lufs;
+  row.output_lufs = mix.output_lufs;
+  row.true_peak_dbtp = mix.output_true_peak_dbtp;
+  row.warnings = result.sound_warnings;
+  std::vector<HeardRow> heard;
+  for (std::size_t i = 0; i < mix.provenance.size(); ++i)
+    for (const HeardRecord& h : mix.provenance[i]) heard.push_back({static_cast<std::int64_t>(i), h.record_id, h.gain});
+  catalog.films().put_soundtrack(row, heard);
+  result.sound_seconds = seconds_since(started);
 }
 
 }  // namespace
@@ -128,6 +180,9 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
   result.output_dir = options.output_dir.empty() ? default_film_dir(catalog, film_id) : fs::absolute(options.output_dir);
   result.video_path = options.video_path.empty() ? result.output_dir / "film.mp4" : fs::absolute(options.video_path);
   const fs::path frames_dir = result.output_dir / "frames";
+  // With sound, the frames are encoded here first; film.mp4 is the muxed film.
+  fs::path picture_path = result.video_path;
+  if (options.sound) picture_path += ".picture";
   const fs::path maps_dir = result.output_dir / "maps";
 
   RenderSettings settings = options.settings;
@@ -169,6 +224,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     if (options.fresh || read_json_file(fingerprint_path) != fingerprint) {
       catalog.films().clear_frames(film_id);
       fs::remove(result.video_path);
+      fs::remove(picture_path);
     }
     write_file_atomically(fingerprint_path, fingerprint.dump(1) + "\n");
     write_file_atomically(result.output_dir / "timeline.json", film->timeline.dump(1) + "\n");
@@ -199,7 +255,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     // The video is encoded as the frames come: frames before `restart` are read back from their
     // PNGs (an earlier run rendered them), every later one is taken from memory.
     fs::create_directories(result.video_path.parent_path());
-    VideoWriter video(result.video_path, timeline.width, timeline.height, timeline.fps);
+    VideoWriter video(picture_path, timeline.width, timeline.height, timeline.fps);
     for (std::int64_t f = 0; f < restart; ++f) video.write(read_frame(frames_dir, f));
 
     if (restart < frame_count) {
@@ -249,6 +305,13 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     progress.stage = "video";
     if (options.progress) options.progress(progress);
     video.finish();
+    if (options.sound) {
+      progress.stage = "sound";
+      if (options.progress) options.progress(progress);
+      add_soundtrack(catalog, film_id, timeline, picture_path, result.video_path, result);
+    } else {
+      catalog.films().clear_soundtrack(film_id);
+    }
     write_provenance_json(catalog, film_id, result.output_dir / "provenance.json");
     catalog.films().set_output(film_id, result.output_dir.string(), result.video_path.string(), frame_count);
     catalog.films().set_render(film_id, FilmStatus::done, 1.0);

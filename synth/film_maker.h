@@ -1,18 +1,28 @@
 #pragma once
-// A planned film rendered to its folder: frames, attribution maps, provenance rows, the MP4.
-// What `palimpsest make` and the server's render jobs run.
+// A planned film rendered to its folder: frames, attribution maps, provenance rows, the MP4 with
+// its soundtrack and the provenance of its sound. What `palimpsest make`, `palimpsest demo` and
+// the server's render jobs run.
 //
 // The film's folder (films.output_dir; default <catalog folder>/films/<id>/):
 //   frames/000000.png ...   every frame (written .partial then renamed)
 //   maps/000000.png ...     attribution maps (each pixel in its largest-weight record's colour)
 //   timeline.json           the timeline that was rendered
-//   provenance.json         every frame's entries, written at the end
-//   film.mp4                H.264 yuv420p +faststart, written last (never half-written: .partial)
+//   provenance.json         every frame's entries and what is heard, the sound's shares
+//   film.mp4                H.264 yuv420p + AAC 48 kHz stereo, +faststart, written last
+//
+// film.mp4 only ever appears whole, with its sound: the frames are encoded into
+// film.mp4.picture (via .partial), then the soundtrack planned from the timeline
+// (synth/soundtrack_plan.h) is mixed, loudness-normalised and muxed beside a copy of its video
+// packets into film.mp4.partial, renamed to film.mp4; then the soundtrack's row and the
+// provenance of its sound are written in one transaction (film_soundtracks, film_sound). Without
+// sound the frames are encoded into film.mp4 directly and the film has no soundtrack row.
 //
 // Resumable: a frame counts as done when its PNG exists and its row is in film_frames (the row is
 // written after the PNG's rename). Rendering is deterministic, so a resumed render restarts at the
 // first sequence (cut) that has a missing frame and skips writing frames already done; frames
 // before that sequence are not recomputed. Changing render settings discards earlier frames.
+// The soundtrack is mixed again on every run; mixing is deterministic, so a resumed render's
+// film.mp4 is byte-identical to an uninterrupted one's.
 
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "indexer/audio/soundtrack_mixer.h"
 #include "schema/catalog.h"
 #include "synth/frame_renderer.h"
 #include "synth/render_settings.h"
@@ -44,7 +55,7 @@ struct FilmProgress {
   std::int64_t frames_reused = 0; // done by an earlier, interrupted render
   double frames_per_second = 0;   // of this run's rendered frames
   double eta_seconds = 0;
-  std::string stage;              // "frames", "video", "done"
+  std::string stage;              // "frames", "video", "sound", "done"
 };
 
 enum class SynthesisBackend {
@@ -65,6 +76,7 @@ struct FilmMakeOptions {
   // backend).
   bool invert_keyframes = false;
   bool fresh = false;                // discard frames of an earlier render
+  bool sound = true;                 // mix the soundtrack into the MP4 (false: a silent MP4)
   std::function<void(const FilmProgress&)> progress;  // after every frame, and per stage
   std::function<bool()> cancelled;   // polled between frames
 };
@@ -77,6 +89,13 @@ struct FilmResult {
   std::int64_t frames_reused = 0;
   RenderStats stats;
   double seconds = 0;
+  // The soundtrack (when FilmMakeOptions::sound): what the mixer did, the clips it mixed, what
+  // planning noted, and the time spent planning, mixing, encoding and muxing it (in `seconds`).
+  bool sound = false;
+  std::int64_t sound_clips = 0;
+  SoundtrackResult soundtrack;
+  std::vector<std::string> sound_warnings;  // planning notes, then the mixer's warnings
+  double sound_seconds = 0;
 };
 
 // Renders the film (which must have a planned timeline) using the catalog's record thumbnails

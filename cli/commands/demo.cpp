@@ -1,12 +1,13 @@
 // palimpsest demo : the main job on the embedded default. Generates the procedural demo archive,
-// ingests and embeds it, plans the embedded demo manuscript against it, renders the film, and
-// says where to look.
+// ingests and embeds it, plans the embedded demo manuscript against it, renders the film with its
+// soundtrack, and says where to look.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/film_sound_summary.h"
 #include "cli/commands/ingest_report.h"
 #include "cli/commands/timeline_arguments.h"
 #include "indexer/clip/clip_encoder.h"
@@ -57,9 +58,10 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.seed = args->seed;
       options.image_count = args->images;
       const demo::DemoArchiveManifest manifest = demo::write_demo_archive(archive_dir, options);
-      std::cout << "    " << manifest.images.size() << " captioned stills, "
-                << manifest.shots.size() << "-shot video (" << manifest.video_duration_s
-                << " s) with subtitles, a text document\n";
+      std::cout << "    " << manifest.images.size() << " captioned stills, " << manifest.shots.size() << "-shot "
+                << (manifest.narration.empty() ? "" : "narrated ") << "video (" << manifest.video_duration_s
+                << " s) with subtitles, a text document, a scanned page\n";
+      for (const std::string& w : manifest.warnings) std::cerr << "palimpsest demo: warning: " << w << "\n";
 
       std::cout << "2/" << stages << " ingesting into " << db << "...\n";
       Catalog catalog(db);
@@ -99,13 +101,16 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
           }
           reported = p.frames_done;
           std::printf("    %lld/%lld frames%s\n", static_cast<long long>(p.frames_done),
-                      static_cast<long long>(p.frame_count), p.stage == "video" ? ", encoding the video" : "");
+                      static_cast<long long>(p.frame_count),
+                      p.stage == "video" ? ", encoding the video" : p.stage == "sound" ? ", mixing the soundtrack" : "");
           std::fflush(stdout);
         };
         const FilmResult film = make_film(catalog, planned.film_id, make);
         std::printf("    %s (%lld frames rendered, %lld reused, %.1f s)\n", film.video_path.string().c_str(),
                     static_cast<long long>(film.frames_rendered), static_cast<long long>(film.frames_reused),
                     film.seconds);
+        std::printf("    %s\n", describe_soundtrack(film).c_str());
+        for (const std::string& w : film.sound_warnings) std::cerr << "palimpsest demo: warning: sound: " << w << "\n";
         film_id = planned.film_id;
       }
 
@@ -116,7 +121,7 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         std::cout << "  " << prefix << " serve\n"
                   << "      then open http://127.0.0.1:8080/#/film/" << id << "   the film, frame by frame, with its provenance\n"
                   << "  " << prefix << " provenance " << id << " --frame 0   which records made frame 0\n"
-                  << "  " << prefix << " provenance " << id << "             each record's share of the film\n";
+                  << "  " << prefix << " provenance " << id << "             each record's share of the film and its sound\n";
       }
       std::cout << "  " << prefix << " search \"a red circle over the sea\"\n"
                 << "  " << prefix << " records --kind image     the captioned stills\n"

@@ -1,9 +1,11 @@
 // palimpsest make MANUSCRIPT : plan the manuscript against the archive and render the film
-// (frames, attribution maps, provenance, MP4). Run again after an interruption, it resumes.
+// (frames, attribution maps, provenance, MP4 with its soundtrack). Run again after an
+// interruption, it resumes.
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands/app.h"
+#include "cli/commands/film_sound_summary.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
@@ -31,6 +33,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     bool fresh = false;
     bool no_maps = false;
     bool invert = false;
+    bool no_sound = false;
     bool quiet = false;
   };
   auto args = std::make_shared<Args>();
@@ -54,6 +57,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
   cmd->add_flag("--fresh", args->fresh, "Render every frame again instead of resuming");
   cmd->add_flag("--no-maps", args->no_maps, "Do not write attribution maps");
+  cmd->add_flag("--no-sound", args->no_sound, "Render a silent MP4 (no soundtrack, no sound provenance)");
   cmd->add_flag("--invert-keyframes", args->invert, "Interpolate between DDIM inversions of the keyframe images");
   cmd->add_flag("-q,--quiet", args->quiet, "Only errors and the final line");
   cmd->callback([&globals, &dispatch, args] {
@@ -107,6 +111,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.fresh = args->fresh;
       options.attribution_maps = !args->no_maps;
       options.invert_keyframes = args->invert;
+      options.sound = !args->no_sound;
       ProgressLine line(!args->quiet && ProgressLine::stderr_is_terminal());
       std::int64_t last_logged = -1;
       options.progress = [&](const FilmProgress& p) {
@@ -115,7 +120,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         std::snprintf(text, sizeof text, "%s frame %lld/%lld  %.2f fps  ETA %s%s", progress_bar(fraction).c_str(),
                       static_cast<long long>(p.frames_done), static_cast<long long>(p.frame_count),
                       p.frames_per_second, format_duration(p.eta_seconds).c_str(),
-                      p.stage == "video" ? "  encoding video" : "");
+                      p.stage == "video" ? "  encoding video" : p.stage == "sound" ? "  mixing the soundtrack" : "");
         if (line.enabled()) {
           line.update(text, p.stage != "frames");
         } else if (!args->quiet && (p.stage != "frames" || p.frames_done - last_logged >= 24 ||
@@ -130,7 +135,9 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         std::printf("film %lld: %s (%lld frames rendered, %lld reused, %.1f s)\n", static_cast<long long>(film_id),
                     r.video_path.string().c_str(), static_cast<long long>(r.frames_rendered),
                     static_cast<long long>(r.frames_reused), r.seconds);
+        for (const std::string& w : r.sound_warnings) std::cerr << "palimpsest: warning: sound: " << w << "\n";
         if (!args->quiet) {
+          std::printf("  %s\n", describe_soundtrack(r).c_str());
           std::printf("  frames and attribution maps: %s\n", r.output_dir.string().c_str());
           std::printf("  provenance of a frame:       palimpsest --db %s provenance %lld --frame 0\n",
                       globals.db.c_str(), static_cast<long long>(film_id));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "indexer/demo/procedural_noise.h"
+#include "indexer/demo/scanned_page.h"
 #include "indexer/media/image_codec.h"
 
 namespace palimpsest::demo {
@@ -111,6 +112,24 @@ std::string notes_markdown(const DemoArchiveManifest& manifest, std::uint64_t se
   return md;
 }
 
+// The camera log: what each shot shows and what the narrator says, typed.
+std::vector<std::string> camera_log(const DemoArchiveManifest& manifest, std::uint64_t seed) {
+  char line[160];
+  std::vector<std::string> lines = {"HARBOUR REEL - CAMERA LOG", ""};
+  std::snprintf(line, sizeof line, "Reel harbour.mp4, %zu shots, %.1f seconds, seed %llu.", manifest.shots.size(),
+                manifest.video_duration_s, static_cast<unsigned long long>(seed));
+  lines.push_back(line);
+  lines.push_back("");
+  for (std::size_t i = 0; i < manifest.shots.size(); ++i) {
+    std::snprintf(line, sizeof line, "Shot %zu  %s  %s", i + 1, short_time(manifest.shots[i].start_s).c_str(),
+                  narration_text(manifest.shots[i].scene).c_str());
+    lines.push_back(line);
+  }
+  lines.push_back("");
+  lines.push_back("Narration on the reel, subtitles in harbour.srt.");
+  return lines;
+}
+
 std::mt19937_64 stream(std::uint64_t seed, std::int64_t purpose) {
   return std::mt19937_64(noise::hash(seed, purpose));
 }
@@ -194,6 +213,7 @@ std::vector<fs::path> DemoArchiveManifest::files() const {
   for (const DemoImage& image : images) all.push_back(image.path);
   all.push_back(captions);
   all.push_back(notes);
+  if (!scanned_page.empty()) all.push_back(scanned_page);
   return all;
 }
 
@@ -246,6 +266,22 @@ DemoArchiveManifest write_demo_archive(const fs::path& dir, const DemoArchiveOpt
     manifest.video_duration_s = last.end_s;
     manifest.subtitles = manifest.root / "footage" / "harbour.srt";
     write_text_file(manifest.subtitles, shots_to_srt(manifest.shots));
+    if (options.narrate) {
+      std::vector<NarratedShot> narrated;
+      for (const WrittenShot& shot : manifest.shots) narrated.push_back({shot.scene, shot.start_s, shot.end_s});
+      try {
+        manifest.narration = narrate_video(manifest.video, manifest.video_duration_s, narrated,
+                                           manifest.root / "footage", options.narration);
+      } catch (const NarrationError& e) {
+        manifest.warnings.push_back(std::string(e.what()) + ": " + manifest.video.string() + " has no narration");
+      }
+    }
+    if (options.scanned_page) {
+      manifest.scanned_page = manifest.root / "texts" / "camera_log.pdf";
+      ScannedPageOptions page;
+      page.seed = noise::hash(options.seed, 4);
+      write_scanned_page(manifest.scanned_page, camera_log(manifest, options.seed), page);
+    }
   }
 
   manifest.notes = manifest.root / "texts" / "notes.md";

@@ -1,20 +1,30 @@
 #pragma once
-// The procedural demo archive: footage with known cuts, its subtitles, captioned stills and a
-// text document, all generated from one seed. `palimpsest demo` ingests it; tests use it as an
-// archive whose contents are known exactly (shot boundaries, captions, durations).
+// The procedural demo archive: narrated footage with known cuts, its subtitles, captioned stills,
+// a text document and a scanned page, all generated from one seed. `palimpsest demo` ingests it;
+// tests use it as an archive whose contents are known exactly (shot boundaries, captions,
+// durations, what is said when).
 //
 // Layout under the chosen folder:
-//   footage/harbour.mp4    several shots, each a different scene with slow motion inside it
+//   footage/harbour.mp4    several shots, each a different scene with slow motion inside it, and
+//                          a narration: one line per shot spoken by espeak-ng (narration.h)
 //   footage/harbour.srt    one cue per shot, the shot's caption
 //   images/scene_0001.png  stills (every `jpeg_every`-th one as .jpg)
 //   images/captions.tsv    "file<TAB>caption" per still, with a header line
 //   texts/notes.md         a short document about the footage and the stills
+//   texts/camera_log.pdf   the reel's camera log, typed and scanned: a picture-only page
+//                          (scanned_page.h), written with the footage
+//
+// The narration is the reel's own sound rather than an audio file of its own, so that the demo
+// film carries sound through its video keyframes with any ingest, and the reel's pictures stay
+// exactly those of a silent reel (its packets are copied when the sound is muxed in). Without
+// espeak-ng the reel stays silent and `warnings` says so.
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "indexer/demo/narration.h"
 #include "indexer/demo/scene.h"
 #include "indexer/media/video_writer.h"
 
@@ -66,6 +76,9 @@ struct DemoArchiveOptions {
   double video_fps = 24.0;
   int shot_count = 6;
   double shot_duration_s = 2.0;
+  bool narrate = true;         // speak a line per shot into the reel (needs espeak-ng)
+  bool scanned_page = true;    // texts/camera_log.pdf (with the footage)
+  NarrationOptions narration;
 };
 
 struct DemoImage {
@@ -80,11 +93,14 @@ struct DemoArchiveManifest {
   std::filesystem::path subtitles;  // empty when write_video is false
   std::filesystem::path captions;   // images/captions.tsv
   std::filesystem::path notes;      // texts/notes.md
+  std::filesystem::path scanned_page;  // texts/camera_log.pdf; empty when not written
   std::vector<WrittenShot> shots;
   std::vector<double> cut_times_s;  // start of shots 2..N
   std::int64_t video_frames = 0;
   double video_duration_s = 0;
   std::vector<DemoImage> images;
+  std::vector<NarrationLine> narration;  // what the reel says, when
+  std::vector<std::string> warnings;     // what could not be made (the reel left silent)
 
   // Every file written, for callers that ingest or check them.
   std::vector<std::filesystem::path> files() const;

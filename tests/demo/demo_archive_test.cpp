@@ -28,6 +28,7 @@ DemoArchiveOptions small_options(std::uint64_t seed) {
   options.video_fps = 12;
   options.shot_count = 3;
   options.shot_duration_s = 0.5;
+  options.narrate = false;  // narrated_demo_test.cpp covers the narration
   return options;
 }
 

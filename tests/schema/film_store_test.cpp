@@ -130,9 +130,13 @@ TEST_F(FilmStoreTest, StatusRoundTripsAndRemovalCascades) {
 TEST(CatalogJson, FrameProvenanceShapeIsTheSameForEveryWriter) {
   const FilmFrameRow frame{7, 2, false, true};
   const std::vector<ProvenanceRow> rows = {{5, ProvenanceRole::keyframe, 0.5}, {9, ProvenanceRole::guidance, 1.0}};
-  const nlohmann::json j = frame_provenance_json(frame, rows);
+  const nlohmann::json j = frame_provenance_json(frame, rows, std::nullopt);
   EXPECT_EQ(j, nlohmann::json::parse(R"({"frame": 7, "shot": 2, "diffused": false, "entries": [
-      {"record_id": 5, "role": "keyframe", "weight": 0.5}, {"record_id": 9, "role": "guidance", "weight": 1.0}]})"));
+      {"record_id": 5, "role": "keyframe", "weight": 0.5}, {"record_id": 9, "role": "guidance", "weight": 1.0}],
+      "heard": null})"));
+  const SoundInterval heard{7, 0.5, 0.625, {{7, 5, 0.25}, {7, 9, 0.125}}};
+  EXPECT_EQ(frame_provenance_json(frame, rows, heard)["heard"], nlohmann::json::parse(R"({"interval": 7,
+      "from_s": 0.5, "to_s": 0.625, "records": [{"record_id": 5, "gain": 0.25}, {"record_id": 9, "gain": 0.125}]})"));
 }
 
 TEST(CatalogRows, EveryNameRoundTrips) {

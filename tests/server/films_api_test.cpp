@@ -17,6 +17,7 @@
 #include "server/http_server.h"
 #include "synth/film_maker.h"
 #include "tests/common/test_support.h"
+#include "tests/synth/sound_archive.h"
 #include "schema/film_store.h"
 #include "schema/job_queue.h"
 
@@ -553,8 +554,11 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
 
   // One provenance shape: the API's frame (less its links and record summaries), the film's
   // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
-  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]}};
+  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]},
+              {"heard", p["heard"]}};
   for (json& e : api["entries"]) e.erase("record");
+  // The server's films have sound; stills are silent, so frame 5 hears nothing.
+  EXPECT_EQ(api["heard"]["records"], json::array()) << p.dump();
   std::string output_dir;
   {
     Catalog catalog(db_);
@@ -573,6 +577,77 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   ASSERT_TRUE(video);
   EXPECT_EQ(video->status, 206);
   EXPECT_EQ(video->body, "ftypisom");
+}
+
+// The provenance of a film's sound: one shape for a frame in the API (less its links and record
+// summaries), provenance.json and `palimpsest provenance --frame --json`; each record's share of
+// the sound; and where a record is heard (reverse provenance).
+TEST_F(FilmsApiTest, SoundProvenanceHasOneShapeEverywhere) {
+  testing::SoundArchive archive;
+  {
+    Catalog catalog(db_);
+    archive = testing::make_sound_archive(catalog, dir_.path());
+    FilmMakeOptions options;
+    options.settings.denoiser = DenoiserKind::global;
+    make_film(catalog, archive.film, options);
+  }
+  start();
+  const std::string base = "/api/v1/films/" + std::to_string(archive.film);
+  json p = get_json(base + "/frames/60/provenance", 200);
+  ASSERT_EQ(p["heard"]["records"].size(), 2u) << p.dump();
+  EXPECT_EQ(p["heard"]["records"][1]["record"]["kind"], "audio");
+  EXPECT_EQ(p["heard"]["records"][0]["record"]["kind"], "frame");
+  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]},
+              {"heard", p["heard"]}};
+  for (json& e : api["entries"]) e.erase("record");
+  for (json& h : api["heard"]["records"]) h.erase("record");
+  Catalog catalog(db_);
+  const json file = json::parse(testing::read_file(fs::path(catalog.films().get(archive.film, false)->output_dir) / "provenance.json"));
+  EXPECT_EQ(file["frames"][60], api);
+  const auto cli = testing::run_palimpsest({"--db", db_.string(), "provenance", std::to_string(archive.film), "--frame", "60", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  json from_cli = json::parse(cli.out);
+  from_cli.erase("film_id");
+  EXPECT_EQ(from_cli, api);
+
+  // The film: each record's share of the sound, with its summary.
+  json film = get_json(base + "/provenance", 200);
+  ASSERT_TRUE(film["sound"].is_object()) << film.dump();
+  EXPECT_EQ(film["sound"]["interval"], "frame");
+  EXPECT_NEAR(film["sound"]["output_lufs"].get<double>(), -23.0, 1.0);
+  ASSERT_EQ(film["sound"]["shares"].size(), 3u);
+  double total = 0;
+  for (json& s : film["sound"]["shares"]) {
+    total += s["share"].get<double>();
+    EXPECT_TRUE(s["record"].is_object());
+    s.erase("record");
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);
+  EXPECT_EQ(film["sound"], file["sound"]);
+
+  // Reverse provenance: where the tone is heard (it is in no picture's pixels, only guidance).
+  json uses = get_json("/api/v1/records/" + std::to_string(archive.tone_record) + "/films", 200);
+  ASSERT_EQ(uses["films"].size(), 1u) << uses.dump();
+  EXPECT_EQ(uses["films"][0]["film_id"], archive.film);
+  ASSERT_EQ(uses["films"][0]["heard"].size(), 24u);
+  EXPECT_GE(uses["films"][0]["heard"][0]["first_frame"].get<int>(), 48);
+  json seen = get_json("/api/v1/records/" + std::to_string(archive.still) + "/films", 200);
+  ASSERT_EQ(seen["films"].size(), 1u);
+  EXPECT_EQ(seen["films"][0]["heard"], json::array()) << "a still is seen, never heard";
+  EXPECT_FALSE(seen["films"][0]["frames"].empty());
+}
+
+TEST_F(FilmsApiTest, PostedFilmsMayBeSilent) {
+  start("tok");
+  auto bad = post_film({{"manuscript", "A red circle."}, {"sound", "no"}}, "tok");
+  expect_error(bad, 400, "sound as a string", "bad_request");
+  auto res = post_film({{"manuscript", "A red circle."}, {"size", "32x24"}, {"sound", false}}, "tok");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  Catalog catalog(db_);
+  const auto job = catalog.jobs().latest(json::parse(res->body)["id"].get<std::int64_t>());
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->options["sound"], false);
 }
 
 // A job left "running" by a server that died is resumed by the next one; one that died too often
