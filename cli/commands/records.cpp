@@ -4,6 +4,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/catalog_arguments.h"
 #include "schema/catalog_json.h"
 #include "indexer/text/timecode.h"
@@ -11,15 +12,6 @@
 
 namespace palimpsest::cli {
 namespace {
-
-std::string excerpt(const std::string& text, std::size_t max_bytes) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\t') ? ' ' : c;
-  if (out.size() <= max_bytes) return out;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // whole code points
-  return out.substr(0, cut) + "…";
-}
 
 }  // namespace
 
@@ -49,15 +41,15 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       const auto rows = catalog.records(filter);
       for (const RecordRow& r : rows) {
         if (list->json) {
-          std::cout << record_json(r).dump() << "\n";
+          std::cout << json_text(record_json(r)) << "\n";
           continue;
         }
         std::string where = std::filesystem::path(r.uri).filename().string();
         if (r.kind == RecordKind::frame || r.kind == RecordKind::subtitle)
           where += " @ " + format_timestamp(r.ts_ms);
         std::printf("%8lld  %-8s  %-34s  %s\n", static_cast<long long>(r.id),
-                    std::string(to_string(r.kind)).c_str(), excerpt(where, 34).c_str(),
-                    excerpt(r.text.empty() ? r.title : r.text, 60).c_str());
+                    std::string(to_string(r.kind)).c_str(), one_line(where, 34).c_str(),
+                    one_line(r.text.empty() ? r.title : r.text, 60).c_str());
       }
       if (!list->json && rows.size() == static_cast<std::size_t>(list->limit))
         std::cout << "(more: --after " << rows.back().id << ")\n";
@@ -82,20 +74,20 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       auto thumb = catalog.thumbnail(r->id);
       j["thumbnail_bytes"] = thumb ? static_cast<std::int64_t>(thumb->size()) : 0;
       if (*json) {
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
         return kExitOk;
       }
       std::cout << "record " << r->id << " (" << to_string(r->kind) << ")\n"
-                << "  source:    " << r->uri << "\n";
+                << "  source:    " << shown(r->uri) << "\n";
       if (r->kind == RecordKind::frame || r->kind == RecordKind::subtitle) {
         std::cout << "  time:      " << format_timestamp(r->ts_ms);
         if (r->dur_ms) std::cout << " (+" << *r->dur_ms << " ms)";
         std::cout << "\n";
       }
       if (r->width) std::cout << "  size:      " << *r->width << "x" << r->height.value_or(0) << "\n";
-      std::cout << "  title:     " << r->title << "\n";
-      if (!r->text.empty()) std::cout << "  text:      " << excerpt(r->text, 400) << "\n";
-      std::cout << "  meta:      " << r->meta.dump() << "\n"
+      std::cout << "  title:     " << shown(r->title) << "\n";
+      if (!r->text.empty()) std::cout << "  text:      " << one_line(r->text, 400) << "\n";
+      std::cout << "  meta:      " << json_text(r->meta) << "\n"
                 << "  thumbnail: " << (thumb ? std::to_string(thumb->size()) + " bytes JPEG" : "none") << "\n";
       return kExitOk;
     };

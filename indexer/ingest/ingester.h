@@ -2,6 +2,14 @@
 // Ingestion: files and folders in, catalog records out. One catalog transaction per file, so an
 // interrupted run leaves every file either wholly ingested or not at all, and the next run picks
 // up where it stopped (unchanged files are recognised by their content hash).
+//
+// Several ingests may run on one catalog at once: each claims a file before it reads it
+// (schema/work_claims.h, kept fresh by a heartbeat while the run goes on), and a file another live
+// ingest holds is left to it (FileOutcome::deferred), so no file is ingested, or counted as added,
+// twice. A claim whose process died goes stale after IngestOptions::claim_stale_after_s.
+//
+// A full disk (the catalog's) stops the run: every later file would fail the same way. The file
+// being written is rolled back, IngestSummary::stopped says why, and the next run resumes.
 
 #include <cstdint>
 #include <filesystem>
@@ -26,9 +34,12 @@ struct IngestOptions {
   int thumbnail_max_side = 384;        // thumbnails are JPEGs at most this large
   std::int64_t max_text_bytes = 64ll << 20;  // larger text/subtitle files are refused
   PixelBudget pixel_budget;            // images over it are decoded reduced (with a warning) or refused
+  double claim_heartbeat_s = 2;        // how often a run refreshes its claims
+  double claim_stale_after_s = 20;     // a claim without a heartbeat this long is taken over
 };
 
-enum class FileOutcome { added, replaced, unchanged, skipped, failed };
+// deferred: another ingest on the same catalog was ingesting it.
+enum class FileOutcome { added, replaced, unchanged, skipped, failed, deferred };
 std::string_view to_string(FileOutcome outcome);
 
 struct FileReport {
@@ -36,7 +47,7 @@ struct FileReport {
   FileOutcome outcome = FileOutcome::failed;
   FileKind kind = FileKind::unknown;
   std::string format;
-  std::string message;                        // reason for skipped/failed
+  std::string message;                        // reason for skipped/failed/deferred
   std::map<std::string, std::int64_t> records;  // records written, by kind
   std::vector<std::string> warnings;          // e.g. malformed subtitle cues that were left out
   std::int64_t frames_decoded = 0;
@@ -56,6 +67,7 @@ struct IngestSummary {
   std::int64_t frames_decoded = 0;
   std::int64_t media_ms = 0;
   double seconds = 0;
+  std::string stopped;  // why the run stopped before its last file (a full disk); "" when it did not
 
   std::int64_t count(FileOutcome outcome) const;
   nlohmann::json to_json() const;
@@ -97,6 +109,7 @@ class Ingester {
  private:
   Catalog& catalog_;
   IngestOptions options_;
+  std::string owner_;  // this ingest's name on its work claims
 };
 
 }  // namespace palimpsest
