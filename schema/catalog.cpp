@@ -12,6 +12,8 @@
 #include "schema/job_queue.h"
 #include "schema/record_sql.h"
 #include "schema/sqlite_connection.h"
+#include "schema/work_claims.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest {
 namespace {
@@ -76,7 +78,8 @@ Catalog::Catalog(const std::filesystem::path& path)
     : db_(std::make_unique<SqliteConnection>(path)),
       films_(std::make_unique<FilmStore>(*db_)),
       jobs_(std::make_unique<JobQueue>(*db_)),
-      embeddings_(std::make_unique<EmbeddingStore>(*db_)) {
+      embeddings_(std::make_unique<EmbeddingStore>(*db_)),
+      claims_(std::make_unique<WorkClaims>(*db_)) {
   const int current = schema_version();
   const int latest = code_schema_version();
   if (current > latest) {
@@ -137,6 +140,7 @@ const std::filesystem::path& Catalog::path() const { return db_->path(); }
 FilmStore& Catalog::films() { return *films_; }
 JobQueue& Catalog::jobs() { return *jobs_; }
 EmbeddingStore& Catalog::embeddings() { return *embeddings_; }
+WorkClaims& Catalog::claims() { return *claims_; }
 
 void Catalog::transaction(const std::function<void()>& work) { db_->transaction(work); }
 
@@ -288,7 +292,7 @@ std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thu
       .bind(9, r.height)
       .bind(10, r.title)
       .bind(11, r.text)
-      .bind(12, r.meta.dump())
+      .bind(12, json_text(r.meta))
       .run();
   const std::int64_t id = db_->last_insert_id();
   if (!thumbnail_jpeg.empty()) {
@@ -306,7 +310,7 @@ void Catalog::SourceWriter::finish_record(std::int64_t record_id, std::optional<
   db_->statement("UPDATE records SET dur_ms = ?2, meta = ?3 WHERE id = ?1 AND source_id = ?4")
       .bind(1, record_id)
       .bind(2, dur_ms)
-      .bind(3, meta.dump())
+      .bind(3, json_text(meta))
       .bind(4, source_id_)
       .run();
 }

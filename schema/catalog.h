@@ -1,7 +1,8 @@
 #pragma once
 // The catalog: the only owner of SQL in Palimpsest. Every stage reads and writes archives,
 // sources, records and thumbnails through these typed methods; films (film_store.h), render jobs
-// (job_queue.h) and embeddings (embedding_store.h) through the stores it hands out.
+// (job_queue.h), embeddings (embedding_store.h) and ingest's work claims (work_claims.h) through the
+// stores it hands out.
 //
 // One Catalog is one SQLite connection (WAL mode, foreign keys on) and is used from one thread at
 // a time; open one per thread. Opening applies the numbered migrations in schema/migrations/ and
@@ -26,6 +27,7 @@ class SqliteConnection;
 class FilmStore;
 class JobQueue;
 class EmbeddingStore;
+class WorkClaims;
 
 class Catalog {
  public:
@@ -45,6 +47,7 @@ class Catalog {
   FilmStore& films();
   JobQueue& jobs();
   EmbeddingStore& embeddings();
+  WorkClaims& claims();
 
   // Archives.
   std::int64_t ensure_archive(std::string_view name, std::string_view root);
@@ -121,6 +124,7 @@ class Catalog {
   std::unique_ptr<FilmStore> films_;
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<EmbeddingStore> embeddings_;
+  std::unique_ptr<WorkClaims> claims_;
 };
 
 }  // namespace palimpsest

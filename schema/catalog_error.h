@@ -10,7 +10,14 @@ namespace palimpsest {
 
 class CatalogError : public Error {
  public:
-  explicit CatalogError(const std::string& message) : Error(message, error_class::internal) {}
+  explicit CatalogError(const std::string& message, bool disk_full = false)
+      : Error(message, error_class::internal), disk_full_(disk_full) {}
+  // SQLite could not write because the disk (or quota) holding the catalog is full (SQLITE_FULL):
+  // not a problem of what was being written, so work that goes on would only fail the same way.
+  bool disk_full() const { return disk_full_; }
+
+ private:
+  bool disk_full_ = false;
 };
 
 }  // namespace palimpsest

@@ -14,6 +14,10 @@ nlohmann::json share(std::int64_t record_id, ProvenanceRole role, double share, 
 
 }  // namespace
 
+std::string json_text(const nlohmann::json& document, int indent) {
+  return document.dump(indent, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json record_json(const RecordRow& r) {
   return {{"id", r.id},
           {"archive_id", r.archive_id},

@@ -2,9 +2,14 @@
 // The JSON shapes of catalog rows: one writer for each, shared by the CLI's --json output, the
 // files a render writes (provenance.json) and the HTTP API, which only adds links and record
 // summaries to these objects. A shape changes here or nowhere.
+//
+// Every JSON text Palimpsest writes (CLI --json, API responses, files a render writes, JSON kept in
+// catalog columns) comes from json_text(): a string in a document need not be valid UTF-8 (a file
+// name is bytes, a query may be `%ff`), and nlohmann's own dump() throws on one.
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +17,11 @@
 #include "schema/catalog_rows.h"
 
 namespace palimpsest {
+
+// The document's JSON text (compact, or indented by `indent` spaces), for any bytes in its strings:
+// each byte that is not part of valid UTF-8 becomes U+FFFD (nlohmann's error_handler_t::replace),
+// so writing never throws for the text in it, and the output is always valid UTF-8 JSON.
+std::string json_text(const nlohmann::json& document, int indent = -1);
 
 // Every field of a record: id, archive_id, source_id, kind, uri, ts_ms, dur_ms, width, height,
 // title, text, meta, sha256, created_at.

@@ -4,6 +4,7 @@
 
 #include "schema/catalog_error.h"
 #include "schema/sqlite_connection.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest {
 namespace {
@@ -85,8 +86,8 @@ std::int64_t FilmStore::create(std::string_view title, std::string_view manuscri
   db_.statement("INSERT INTO films(title, manuscript, timeline, params) VALUES (?1, ?2, ?3, ?4)")
       .bind(1, title)
       .bind(2, manuscript)
-      .bind(3, timeline.dump())
-      .bind(4, params.dump())
+      .bind(3, json_text(timeline))
+      .bind(4, json_text(params))
       .run();
   return db_.last_insert_id();
 }
@@ -103,7 +104,7 @@ std::optional<std::int64_t> FilmStore::find(std::string_view manuscript, const n
   // strings.
   Statement& s = db_.statement(
       "SELECT id FROM films WHERE manuscript = ?1 AND timeline = ?2 ORDER BY id DESC LIMIT 1");
-  s.bind(1, manuscript).bind(2, timeline.dump());
+  s.bind(1, manuscript).bind(2, json_text(timeline));
   if (!s.step()) return std::nullopt;
   return s.int64(0);
 }
@@ -147,7 +148,7 @@ void FilmStore::set_output(std::int64_t id, std::string_view output_dir,
 void FilmStore::set_timeline(std::int64_t id, const nlohmann::json& timeline) {
   db_.statement(std::string("UPDATE films SET timeline = ?2, updated_at = ") + kNow + " WHERE id = ?1")
       .bind(1, id)
-      .bind(2, timeline.dump())
+      .bind(2, json_text(timeline))
       .run();
 }
 

@@ -5,6 +5,7 @@
 
 #include "schema/catalog_error.h"
 #include "schema/sqlite_connection.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest {
 namespace {
@@ -40,7 +41,7 @@ JobQueue::JobQueue(SqliteConnection& db) : db_(db) {}
 std::int64_t JobQueue::create(std::int64_t film_id, const nlohmann::json& options) {
   db_.statement("INSERT INTO jobs(film_id, options) VALUES (?1, ?2)")
       .bind(1, film_id)
-      .bind(2, options.dump())
+      .bind(2, json_text(options))
       .run();
   return db_.last_insert_id();
 }

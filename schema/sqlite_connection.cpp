@@ -54,9 +54,9 @@ void SqliteConnection::exec(std::string_view sql) {
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
-    const std::string message = error ? error : sqlite3_errstr(rc);
+    CatalogError failure = sqlite_error(db_, rc, "", error);
     sqlite3_free(error);
-    throw CatalogError(message);
+    throw failure;
   }
 }
 

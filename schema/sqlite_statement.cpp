@@ -2,12 +2,22 @@
 
 namespace palimpsest {
 
+CatalogError sqlite_error(sqlite3* db, int rc, std::string_view what, const char* message) {
+  std::string text(what);
+  if (!text.empty()) text += ": ";
+  text += message ? message : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const bool full = (rc & 0xff) == SQLITE_FULL;
+  if (full) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    text += std::string(" (the disk holding the catalog") + (file && *file ? std::string(" ") + file : std::string()) +
+            " is full: free some space and run again)";
+  }
+  return CatalogError(text, full);
+}
+
 void check_sqlite(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-  std::string message(what);
-  message += ": ";
-  message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw CatalogError(message);
+  throw sqlite_error(db, rc, what);
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -58,10 +68,9 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  std::string message = "step: ";
-  message += sqlite3_errmsg(db_);
+  CatalogError error = sqlite_error(db_, rc, "step");
   sqlite3_reset(stmt_);
-  throw CatalogError(message);
+  throw error;
 }
 
 void Statement::run() {

@@ -15,6 +15,10 @@ namespace palimpsest {
 
 // Throws CatalogError with sqlite's message when rc is not one of the accepted codes.
 void check_sqlite(sqlite3* db, int rc, std::string_view what);
+// The error for a failed call: "what: SQLite's message" (`message`, when given, instead of the
+// connection's; no "what: " when `what` is empty); SQLITE_FULL (a full disk) names the
+// catalog file and is marked CatalogError::disk_full().
+CatalogError sqlite_error(sqlite3* db, int rc, std::string_view what, const char* message = nullptr);
 
 class Statement {
  public:

@@ -7,12 +7,13 @@
 #include "indexer/clip/model_location.h"
 #include "indexer/runtime/runtime_info.h"
 #include "schema/embedding_store.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest::server {
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(json_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {

@@ -41,8 +41,8 @@ struct ConnectionLimits {
   double body_timeout_s = 10;   // the longest pause while a body arrives
   double idle_timeout_s = 5;    // how long a kept-alive connection waits for its next request
   double write_timeout_s = 30;  // the longest wait for a client to take more of a response
-  int max_connections = 512;
-  int max_connections_per_client = 128;                // per remote address
+  int max_connections = static_cast<int>(served_limit(Limit::connections));
+  int max_connections_per_client = static_cast<int>(served_limit(Limit::connections_per_client));  // per remote address
   std::uint64_t max_buffered_body_bytes = 64ull << 20;  // bodies being received or served, together
   int max_requests_per_connection = 1000;
   double linger_s = 2;                       // after a refusal, the rest of a body is read and

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "indexer/text/printable.h"
 #include "server/access_policy.h"
 #include "server/api_context.h"
 #include "server/connection_loop.h"
@@ -41,7 +42,8 @@ server::ConnectionLimits connection_limits(const ServerOptions& o) {
 }  // namespace
 
 struct HttpServer::Impl {
-  ServerOptions options;
+  ServerOptions options;  // options.log is replaced by log() below, so that every part logs through it
+  std::function<void(const std::string&)> sink;  // the caller's log; null: stderr
   std::unique_ptr<server::ApiContext> context;
   std::unique_ptr<server::RenderJobs> jobs;
   server::RoutedServer http;
@@ -50,15 +52,42 @@ struct HttpServer::Impl {
   int port = 0;
   std::atomic<bool> stop_requested{false};
 
-  void log(const std::string& line) const {
-    if (options.log) options.log(line);
-    else std::fprintf(stderr, "%s\n", line.c_str());
+  // Every line the server logs (access, refusals, errors, render jobs) passes here: escaped (a file
+  // name or a request may hold newlines or terminal escapes) and capped. Never throws: a line that
+  // cannot be written is lost, the request still answered.
+  void log(const std::string& line) const noexcept {
+    try {
+      const std::string safe = printable_excerpt(line, 4000);
+      if (sink) sink(safe);
+      else std::fprintf(stderr, "%s\n", safe.c_str());
+    } catch (...) {
+    }
+  }
+
+  // The JSON error for an exception a handler let through. Details of internal errors go to the
+  // log, never to the client.
+  void answer_exception(const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) const {
+    const std::string where = req.method + " " + server::log_safe(req.path);
+    try {
+      std::rethrow_exception(ep);
+    } catch (const Error& e) {
+      if (e.http_status() >= 500) log("error: " + where + ": " + e.what());
+      server::send_error(res, e.http_status(), e.code(), e.http_status() == 500 ? "internal error" : e.what());
+    } catch (const std::exception& e) {
+      log("error: " + where + ": " + e.what());
+      server::send_error(res, 500, "internal", "internal error");
+    } catch (...) {
+      log("error: " + where + ": an exception that is not a std::exception");
+      server::send_error(res, 500, "internal", "internal error");
+    }
   }
 };
 
 HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.options = std::move(options);
+  s.sink = std::move(s.options.log);
+  s.options.log = [this](const std::string& line) { impl_->log(line); };
   const bool loopback = is_loopback_address(s.options.bind);
   if (!loopback && s.options.token.empty())
     throw std::invalid_argument("binding to " + s.options.bind +
@@ -66,7 +95,7 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
   if (s.options.threads < 1) throw std::invalid_argument("threads must be at least 1");
   if (s.options.render_workers < 0) throw std::invalid_argument("render_workers must be at least 0");
   s.context = std::make_unique<server::ApiContext>(s.options);
-  s.jobs = std::make_unique<server::RenderJobs>(s.options, [this](const std::string& line) { impl_->log(line); });
+  s.jobs = std::make_unique<server::RenderJobs>(s.options, s.options.log);
 
   s.access = std::make_unique<server::AccessPolicy>(s.options.token, loopback);
   // The connection loop reads every request; cpp-httplib's own timeouts and pool are not used,
@@ -94,22 +123,12 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
   });
 
   s.http.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    // Nothing may leave this handler: cpp-httplib would drop the connection without an answer.
     try {
-      std::rethrow_exception(ep);
-    } catch (const Error& e) {
-      if (e.http_status() < 500) {
-        server::send_error(res, e.http_status(), e.code(), e.what());
-      } else {
-        // Details go to the log, never to the client.
-        impl_->log("error: " + req.method + " " + req.path + ": " + e.what());
-        server::send_error(res, e.http_status(), e.code(), e.http_status() == 500 ? "internal error" : e.what());
-      }
-    } catch (const std::exception& e) {
-      // Details go to the log, never to the client.
-      impl_->log("error: " + req.method + " " + server::log_safe(req.path) + ": " + e.what());
-      server::send_error(res, 500, "internal", "internal error");
+      impl_->answer_exception(req, res, ep);
     } catch (...) {
-      server::send_error(res, 500, "internal", "internal error");
+      res.status = 500;
+      res.set_content(R"({"error":{"code":"internal","message":"internal error"}})", "application/json");
     }
   });
 

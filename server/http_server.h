@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "schema/limits.h"
+
 namespace palimpsest {
 
 struct ServerOptions {
@@ -20,24 +22,25 @@ struct ServerOptions {
   int port = 8080;                       // 0: any free port (tests)
   std::string token;                     // bearer token; required for non-loopback binds
   int threads = 8;                       // bounded worker pool (requests being handled at once)
-  std::size_t max_body_bytes = 8 << 20;  // request body limit (image search uploads), any framing
+  // Limits: the served column of schema/limits.h unless a `serve` flag raised them.
+  std::size_t max_body_bytes = served_limit(Limit::body_bytes);  // request body (image uploads), any framing
+  std::size_t max_head_bytes = served_limit(Limit::head_bytes);  // request line and header fields together
+  int max_header_fields = static_cast<int>(served_limit(Limit::header_fields));
+  int max_connections = static_cast<int>(served_limit(Limit::connections));  // past it the longest-waiting unfinished one goes
+  int max_connections_per_client = static_cast<int>(served_limit(Limit::connections_per_client));
+  std::int64_t max_image_pixels = served_limit(Limit::image_pixels);  // search-by-image: larger JPEGs decoded reduced, others refused (413)
+  std::size_t max_manuscript_bytes = served_limit(Limit::manuscript_bytes);
+  FilmLimits film_limits = FilmLimits::served();  // POST /api/v1/films and the render jobs
   int read_timeout_s = 10;               // the longest pause while a request body arrives
   int write_timeout_s = 30;              // the longest wait for a client to take more of a response
   double head_timeout_s = 10;            // a request head must be complete this long after its first byte
   double idle_timeout_s = 5;             // a kept-alive connection waits this long for its next request
-  std::size_t max_head_bytes = 32 << 10; // request line and header fields together
-  int max_header_fields = 100;
-  int max_connections = 512;             // open at once; past it the longest-waiting unfinished one goes
-  int max_connections_per_client = 128;  // the same, per client address
-  std::int64_t max_image_pixels = 16'000'000;  // search-by-image: larger JPEGs decoded reduced, others refused (413)
   std::filesystem::path model_dir;       // CLIP model for dense search; empty: default lookup
   // Render jobs (POST /api/v1/films) run in this process, in a bounded pool.
   int render_workers = 1;                // jobs rendering at once; 0: jobs queue but never run
   double job_heartbeat_s = 2;            // a running job's heartbeat interval
   double job_stale_after_s = 20;         // a running job without a heartbeat this long is orphaned
   int job_max_attempts = 3;              // an orphaned job is resumed this many times, then failed
-  std::size_t max_manuscript_bytes = 1 << 20;
-  std::int64_t max_film_frames = 7200;   // longest film POST /api/v1/films accepts
   std::function<void(const std::string&)> log;  // access log lines; null: stderr
 };
 

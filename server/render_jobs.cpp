@@ -1,25 +1,14 @@
 #include "server/render_jobs.h"
 
-#include <unistd.h>
-
 #include <chrono>
-#include <random>
 
 #include "schema/film_store.h"
 #include "schema/job_queue.h"
+#include "schema/work_claims.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::server {
 namespace {
-
-std::string make_owner() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-  std::random_device rd;
-  char suffix[17];
-  std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
-}
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.01, s) * 1000));
@@ -38,7 +27,7 @@ FilmMakeOptions make_options(const nlohmann::json& job_options) {
 }  // namespace
 
 RenderJobs::RenderJobs(const ServerOptions& options, Log log)
-    : options_(options), log_(std::move(log)), owner_(make_owner()) {}
+    : options_(options), log_(std::move(log)), owner_(new_work_owner()) {}
 
 RenderJobs::~RenderJobs() { stop(); }
 
@@ -116,6 +105,7 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
   log_("render job " + std::to_string(job.id) + ": film " + std::to_string(job.film_id) + " (attempt " +
        std::to_string(job.attempts) + ")");
   FilmMakeOptions options = make_options(job.options);
+  options.limits = options_.film_limits;
   options.progress = [&](const FilmProgress& p) {
     std::lock_guard<std::mutex> lock(mutex_);
     active.progress = p.frame_count > 0 ? static_cast<double>(p.frames_done) / static_cast<double>(p.frame_count) : 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "indexer/text/printable.h"
+
 namespace palimpsest::server {
 namespace {
 
@@ -53,22 +55,7 @@ std::vector<std::string> list_elements(std::string_view value) {
 
 }  // namespace
 
-std::string log_safe(std::string_view text, std::size_t max_chars) {
-  std::string out;
-  for (char c : text.substr(0, max_chars)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f) {
-      out.push_back(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  if (text.size() > max_chars) out += "...";
-  return out;
-}
+std::string log_safe(std::string_view text, std::size_t max_chars) { return printable_excerpt(text, max_chars); }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "schema/limits.h"
+
 namespace palimpsest::server {
 
 // A refusal the connection layer answers itself: {"error": {"code", "message"}} with the status.
@@ -29,11 +31,12 @@ struct HttpRefusal {
   std::uint64_t pending_body = 0;  // body bytes the client announced and may still be sending
 };
 
+// Defaults from the limits table (schema/limits.h).
 struct HeadLimits {
-  std::size_t max_head_bytes = 32 << 10;   // request line + header fields + the empty line
+  std::size_t max_head_bytes = served_limit(Limit::head_bytes);  // request line + header fields + the empty line
   std::size_t max_line_bytes = 8 << 10;    // any one line (cpp-httplib refuses longer ones too)
-  int max_header_fields = 100;
-  std::uint64_t max_body_bytes = 8 << 20;  // declared or decoded body
+  int max_header_fields = static_cast<int>(served_limit(Limit::header_fields));
+  std::uint64_t max_body_bytes = served_limit(Limit::body_bytes);  // declared or decoded body
 };
 
 enum class BodyFraming { none, length, chunked };
@@ -80,8 +83,8 @@ class HeadScanner {
 // Parses and validates a complete head (the bytes scan() delimited).
 std::variant<RequestHead, HttpRefusal> parse_request_head(std::string_view head, const HeadLimits& limits);
 
-// Request bytes as they may be quoted in a log line: printable ASCII, others as \xNN, at most
-// `max_chars` of them.
+// Request bytes as they may be quoted in a log line: escaped as indexer/text/printable.h says
+// (controls and invalid UTF-8 as \xNN), at most `max_chars` characters of them.
 std::string log_safe(std::string_view text, std::size_t max_chars = 200);
 
 // ASCII case-insensitive equality.

@@ -298,8 +298,11 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
     if (!body["title"].is_string() || body["title"].get<std::string>().size() > 200) bad_field("title", "a string of at most 200 bytes");
     r.timeline.title = body["title"].get<std::string>();
   }
+  const FilmLimits& limits = options.film_limits;
+  r.timeline.limits = limits;
   if (body.contains("fps")) {
-    if (!body["fps"].is_number() || body["fps"].get<double>() < 1 || body["fps"].get<double>() > 60) bad_field("fps", "a number in [1, 60]");
+    if (!body["fps"].is_number() || body["fps"].get<double>() < 1 || body["fps"].get<double>() > limits.max_fps)
+      bad_field("fps", "a number in [1, " + std::to_string(static_cast<int>(limits.max_fps)) + "]");
     r.timeline.fps = body["fps"].get<double>();
   }
   if (body.contains("size")) {
@@ -311,11 +314,11 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
     body["width"] = w;
     body["height"] = h;
   }
-  if (body.contains("width")) r.timeline.width = static_cast<int>(int_field(body, "width", 16, 1024));
-  if (body.contains("height")) r.timeline.height = static_cast<int>(int_field(body, "height", 16, 1024));
+  if (body.contains("width")) r.timeline.width = static_cast<int>(int_field(body, "width", 16, limits.max_side));
+  if (body.contains("height")) r.timeline.height = static_cast<int>(int_field(body, "height", 16, limits.max_side));
   if (r.timeline.width % 2 || r.timeline.height % 2) throw ApiError{400, "bad_request", "width and height must be even"};
   if (body.contains("steps"))
-    set_parameter(r.timeline.parameters, "steps", "0:(" + std::to_string(int_field(body, "steps", 1, 200)) + ")");
+    set_parameter(r.timeline.parameters, "steps", "0:(" + std::to_string(int_field(body, "steps", 1, limits.max_steps)) + ")");
   if (body.contains("seed"))
     set_parameter(r.timeline.parameters, "seed", "0:(" + std::to_string(int_field(body, "seed", 0, std::int64_t{1} << 53)) + ")");
   if (body.contains("denoiser")) {
@@ -372,11 +375,7 @@ class FilmRoutes {
   // POST /api/v1/films: plans the manuscript now, queues its render as a job.
   void create(const httplib::Request& req, httplib::Response& res) {
     FilmRequest request = parse_film_request(req, context_.options());
-    Timeline timeline = plan_request_shots(request);
-    if (timeline.frame_count > context_.options().max_film_frames)
-      throw ApiError{422, "too_long", "the film would have " + std::to_string(timeline.frame_count) +
-                                          " frames; this server renders at most " +
-                                          std::to_string(context_.options().max_film_frames)};
+    Timeline timeline = plan_request_shots(request);  // within the server's film limits
     Catalog& catalog = context_.catalog();
     std::shared_ptr<DenseIndex> index = context_.dense_index(catalog);
     EncoderLease lease = index ? context_.lease_encoder() : EncoderLease();

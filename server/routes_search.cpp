@@ -7,6 +7,7 @@
 #include "retrieval/search/searcher.h"
 #include "server/api_context.h"
 #include "server/record_json.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest::server {
 namespace {
@@ -125,7 +126,7 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
     hits.push_back(std::move(hit));
   }
   const nlohmann::json body = {{"query", request.text}, {"k", request.k}, {"dense", encoder != nullptr}, {"results", hits}};
-  if (cache) cache->put(key, index.get(), body.dump());
+  if (cache) cache->put(key, index.get(), json_text(body));
   send_json(res, body);
 }
 

@@ -17,6 +17,7 @@
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
 #include "retrieval/timeline/timeline.h"
+#include "retrieval/timeline/timeline_limits.h"
 #include "schema/catalog_json.h"
 #include "schema/film_store.h"
 #include "synth/latent_renderer.h"
@@ -37,7 +38,7 @@ double seconds_since(Clock::time_point t) {
 // What makes frames differ between two renders of the same film: when it changes, earlier
 // frames are not reused.
 nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings& s, const nlohmann::json& timeline) {
-  return {{"timeline", std::to_string(std::hash<std::string>{}(timeline.dump()))},
+  return {{"timeline", std::to_string(std::hash<std::string>{}(json_text(timeline)))},
           {"backend", o.backend == SynthesisBackend::archive ? "archive" : "torchscript"},
           {"diffusion_model", o.diffusion_model.string()},
           {"width", s.width},
@@ -115,7 +116,16 @@ void write_provenance_json(Catalog& catalog, std::int64_t film_id, const fs::pat
                                    {"shares", shares_json(films.shares(film_id))},
                                    {"sound", soundtrack_json(soundtrack, films.sound_shares(film_id))},
                                    {"frames", frames}};
-  write_file_atomically(path, document.dump(1) + "\n");
+  write_file_atomically(path, json_text(document, 1) + "\n");
+}
+
+// Records why a render stopped. Never throws: when the catalog cannot take it either (its disk is
+// full too), the render's own error is the one to report.
+void mark_failed(Catalog& catalog, std::int64_t film_id, double progress, const std::string& reason) noexcept {
+  try {
+    catalog.films().set_render(film_id, FilmStatus::failed, progress, reason);
+  } catch (...) {
+  }
 }
 
 // Mixes the film's soundtrack into `video_path` beside the video packets of `picture_path` (which
@@ -174,6 +184,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
   if (film->timeline.is_null() || film->timeline.is_discarded())
     throw FilmMakeError("film " + std::to_string(film_id) + " has no timeline");
   const Timeline timeline = Timeline::from_json(film->timeline);
+  check_film_limits(timeline, options.limits);
 
   FilmResult result;
   result.film_id = film_id;
@@ -226,8 +237,8 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
       fs::remove(result.video_path);
       fs::remove(picture_path);
     }
-    write_file_atomically(fingerprint_path, fingerprint.dump(1) + "\n");
-    write_file_atomically(result.output_dir / "timeline.json", film->timeline.dump(1) + "\n");
+    write_file_atomically(fingerprint_path, json_text(fingerprint, 1) + "\n");
+    write_file_atomically(result.output_dir / "timeline.json", json_text(film->timeline, 1) + "\n");
     catalog.films().set_output(film_id, result.output_dir.string(), "", frame_count);
 
     // Frames finished by an earlier run: a catalog row (written after the PNG's rename) and the
@@ -318,10 +329,10 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     progress.stage = "done";
     if (options.progress) options.progress(progress);
   } catch (const FilmCancelled&) {
-    catalog.films().set_render(film_id, FilmStatus::failed, film->progress, "render cancelled");
+    mark_failed(catalog, film_id, film->progress, "render cancelled");
     throw;
   } catch (const std::exception& e) {
-    catalog.films().set_render(film_id, FilmStatus::failed, film->progress, e.what());
+    mark_failed(catalog, film_id, film->progress, e.what());
     throw;
   }
   result.seconds = seconds_since(started);

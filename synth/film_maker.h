@@ -35,6 +35,7 @@
 #include "synth/frame_renderer.h"
 #include "synth/render_settings.h"
 #include "schema/error.h"
+#include "schema/limits.h"
 
 namespace palimpsest {
 
@@ -77,6 +78,7 @@ struct FilmMakeOptions {
   bool invert_keyframes = false;
   bool fresh = false;                // discard frames of an earlier render
   bool sound = true;                 // mix the soundtrack into the MP4 (false: a silent MP4)
+  FilmLimits limits;                 // the timeline is checked against these before anything is written
   std::function<void(const FilmProgress&)> progress;  // after every frame, and per stage
   std::function<bool()> cancelled;   // polled between frames
 };
@@ -101,7 +103,9 @@ struct FilmResult {
 // Renders the film (which must have a planned timeline) using the catalog's record thumbnails
 // as record images. Sets the film's status (rendering, then done or failed with the reason) and
 // progress. Throws FilmMakeError (no such film, no timeline, a shot without image records...),
-// FilmCancelled, or the underlying error (the film is then marked failed).
+// LimitError (a timeline over `limits`: nothing is written), FilmCancelled, or the underlying error
+// (the film is then marked failed; a disk that fills up fails the render with the file it could
+// not write, and the frames finished before it are kept for the next run).
 FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptions& options);
 
 // The folder a film renders into when FilmMakeOptions::output_dir is empty.

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "indexer/runtime/runtime_info.h"
 #include "schema/catalog.h"
 
@@ -67,10 +68,10 @@ int run(int argc, char** argv) {
   try {
     return dispatch.action();
   } catch (const Error& e) {
-    std::cerr << "palimpsest: error: " << e.what() << "\n";
+    std::cerr << "palimpsest: error: " << error_line(e.what()) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "palimpsest: error: " << e.what() << "\n";
+    std::cerr << "palimpsest: error: " << error_line(e.what()) << "\n";
     return kExitFailure;
   }
 }

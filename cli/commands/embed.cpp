@@ -10,6 +10,7 @@
 #include "cli/commands/commands.h"
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/media/media_decoder.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest::cli {
 
@@ -68,7 +69,7 @@ void register_embed(CLI::App& app, const GlobalOptions& /*globals*/, Dispatch& d
                                     {"dim", info.embed_dim},
                                     {row.kind, row.input},
                                     {"embedding", row.embedding}};
-          std::cout << j.dump() << "\n";
+          std::cout << json_text(j) << "\n";
         } else {
           std::ostringstream line;
           line << std::setprecision(7);

@@ -4,6 +4,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/ingest_report.h"
 #include "cli/commands/progress.h"
 #include "indexer/clip/clip_encoder.h"
@@ -11,6 +12,7 @@
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
 #include "indexer/text/timecode.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest::cli {
 namespace {
@@ -32,7 +34,7 @@ class IngestProgress : public IngestObserver {
   }
   void on_file_start(const std::filesystem::path& path, std::size_t index) override {
     index_ = index;
-    current_ = path.filename().string();
+    current_ = one_line(path.filename().native(), 40);
     file_frames_ = 0;
     phase_.clear();
     printed_tenth_ = 0;
@@ -60,16 +62,16 @@ class IngestProgress : public IngestObserver {
     frames_ += report.frames_decoded;
     line_.clear();
     if (report.outcome == FileOutcome::failed) {
-      std::cerr << "palimpsest: " << report.path.string() << ": " << report.message << "\n";
+      std::cerr << "palimpsest: " << shown(report.path.native()) << ": " << shown(report.message) << "\n";
     } else if (lines_) {
       std::cerr << "[" << (index_ + 1) << "/" << files_ << "] " << to_string(report.outcome) << " "
-                << to_string(report.kind) << " " << report.path.string();
+                << to_string(report.kind) << " " << shown(report.path.native());
       for (const auto& [kind, n] : report.records) std::cerr << " " << n << " " << kind;
-      if (!report.message.empty()) std::cerr << " (" << report.message << ")";
+      if (!report.message.empty()) std::cerr << " (" << shown(report.message) << ")";
       std::cerr << "\n";
     }
     for (const std::string& w : report.warnings)
-      std::cerr << "palimpsest: warning: " << report.path.string() << ": " << w << "\n";
+      std::cerr << "palimpsest: warning: " << shown(report.path.native()) << ": " << shown(w) << "\n";
   }
 
  private:
@@ -213,17 +215,21 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
       const IngestSummary summary = ingester.run(paths, &progress);
       std::optional<EmbeddingReport> embedded;
-      if (encoder) embedded = embed_records(catalog, *encoder, tty && !args->quiet);
+      if (encoder && summary.stopped.empty()) embedded = embed_records(catalog, *encoder, tty && !args->quiet);
       if (args->json) {
         nlohmann::json j = summary.to_json();
         if (embedded) j["embeddings"] = embedding_report_json(*embedded);
         if (!embed_note.empty()) j["embeddings"] = {{"skipped", embed_note}};
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
       } else {
         print_ingest_summary(std::cout, summary, globals.db);
         if (embedded) print_embedding_report(std::cout, *embedded);
       }
       if (!embed_note.empty()) std::cerr << "palimpsest: note: " << embed_note << "\n";
+      if (!summary.stopped.empty()) {
+        std::cerr << "palimpsest: error: ingest stopped: " << error_line(summary.stopped) << "\n";
+        return kExitFailure;
+      }
       const std::int64_t failed = summary.count(FileOutcome::failed);
       if (failed > 0) {
         std::cerr << "palimpsest: " << failed << (failed == 1 ? " file" : " files")

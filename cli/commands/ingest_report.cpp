@@ -2,16 +2,21 @@
 
 #include <cstdio>
 
+#include "cli/commands/terminal_text.h"
+
 namespace palimpsest::cli {
 
 void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::string& db) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", s.seconds);
-  out << "Ingested into archive \"" << s.archive << "\" (" << db << ") in " << seconds << " s\n";
+  out << "Ingested into archive \"" << shown(s.archive) << "\" (" << shown(db) << ") in " << seconds << " s\n";
   out << "  files:   " << s.files_seen << " seen, " << s.count(FileOutcome::added) << " added, "
       << s.count(FileOutcome::replaced) << " replaced, " << s.count(FileOutcome::unchanged)
       << " unchanged, " << s.count(FileOutcome::skipped) << " skipped, "
-      << s.count(FileOutcome::failed) << " failed\n";
+      << s.count(FileOutcome::failed) << " failed";
+  if (const std::int64_t deferred = s.count(FileOutcome::deferred); deferred > 0)
+    out << ", " << deferred << " left to another ingest running on this catalog";
+  out << "\n";
   out << "  records:";
   if (s.records_added.empty()) out << " none added";
   bool first = true;
@@ -44,8 +49,8 @@ void print_ingest_summary(std::ostream& out, const IngestSummary& s, const std::
         << " with text, " << s.ocr_text_free << " without\n";
   if (s.pages > 0) out << "  PDF:     " << s.pages << " page(s)\n";
   if (s.subtitles_linked > 0) out << "  linked:  " << s.subtitles_linked << " subtitle file(s) to their video\n";
-  for (const FileReport& r : s.skipped) out << "  skipped: " << r.path.string() << " (" << r.message << ")\n";
-  for (const FileReport& r : s.failed) out << "  failed:  " << r.path.string() << ": " << r.message << "\n";
+  for (const FileReport& r : s.skipped) out << "  skipped: " << shown(r.path.native()) << " (" << shown(r.message) << ")\n";
+  for (const FileReport& r : s.failed) out << "  failed:  " << shown(r.path.native()) << ": " << shown(r.message) << "\n";
 }
 
 void print_embedding_report(std::ostream& out, const EmbeddingReport& r) {
@@ -57,14 +62,16 @@ void print_embedding_report(std::ostream& out, const EmbeddingReport& r) {
     out << (first ? " (" : ", ") << n << " " << kind;
     first = false;
   }
-  out << (first ? "" : ")") << "\n";
-  for (const std::string& f : r.failures) out << "  not embedded: " << f << "\n";
+  out << (first ? "" : ")");
+  if (r.deferred > 0) out << "; " << r.deferred << " left to another ingest running on this catalog";
+  out << "\n";
+  for (const std::string& f : r.failures) out << "  not embedded: " << shown(f) << "\n";
   if (r.indexed > 0) out << "  indexed:  " << r.indexed << " vectors in the " << r.model << " vector index\n";
 }
 
 nlohmann::json embedding_report_json(const EmbeddingReport& r) {
   return {{"model", r.model}, {"model_id", r.model_id}, {"embedded", r.embedded},
-          {"by_kind", r.by_kind}, {"failures", r.failures}, {"seconds", r.seconds},
+          {"by_kind", r.by_kind}, {"failures", r.failures}, {"deferred", r.deferred}, {"seconds", r.seconds},
           {"indexed", r.indexed}, {"index_notes", r.index_notes}};
 }
 

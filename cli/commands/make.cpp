@@ -7,6 +7,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/film_sound_summary.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
 #include "retrieval/film_planning.h"
@@ -28,6 +29,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::vector<std::string> schedules;
     double fps = 12;
     std::string size = "320x192";
+    FilmLimits limits;
     int steps = 0;
     std::int64_t seed = -1;
     bool fresh = false;
@@ -50,7 +52,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       ->check(CLI::IsMember({"global", "local", "local_windowed", "windowed"}))
       ->capture_default_str();
   cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
-  cmd->add_option("--fps", args->fps, "Frames per second")->capture_default_str()->check(CLI::Range(1.0, 120.0));
+  add_film_options(*cmd, args->fps, args->limits);
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--steps", args->steps, "Sampler steps (a film-wide steps schedule)")->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", args->seed, "Seed (a film-wide seed schedule)")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
@@ -75,6 +77,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       if (!args->manuscript.empty()) {
         TimelineOptions options;
         options.fps = args->fps;
+        options.limits = args->limits;
         // --steps and --seed are film-wide schedules; a --schedule of the same name replaces them.
         if (args->steps > 0) set_parameter(options.parameters, "steps", "0:(" + std::to_string(args->steps) + ")");
         if (args->seed >= 0) set_parameter(options.parameters, "seed", "0:(" + std::to_string(args->seed) + ")");
@@ -92,7 +95,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
                                                  model.encoder.get(), model.index.get(), model.model_id,
                                                  /*reuse_identical=*/true);
         film_id = planned.film_id;
-        for (const auto& w : planned.timeline.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
+        for (const auto& w : planned.timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
         if (!args->quiet)
           std::cerr << "film " << film_id << (planned.reused ? " (planned before: resuming)" : " planned") << ": "
                     << planned.timeline.shots.size() << " shots, " << planned.timeline.frame_count << " frames at "
@@ -109,6 +112,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.output_dir = args->out_dir;
       options.video_path = args->output;
       options.fresh = args->fresh;
+      options.limits = args->limits;
       options.attribution_maps = !args->no_maps;
       options.invert_keyframes = args->invert;
       options.sound = !args->no_sound;
@@ -133,19 +137,19 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         const FilmResult r = make_film(catalog, film_id, options);
         line.clear();
         std::printf("film %lld: %s (%lld frames rendered, %lld reused, %.1f s)\n", static_cast<long long>(film_id),
-                    r.video_path.string().c_str(), static_cast<long long>(r.frames_rendered),
+                    shown(r.video_path.native()).c_str(), static_cast<long long>(r.frames_rendered),
                     static_cast<long long>(r.frames_reused), r.seconds);
         for (const std::string& w : r.sound_warnings) std::cerr << "palimpsest: warning: sound: " << w << "\n";
         if (!args->quiet) {
           std::printf("  %s\n", describe_soundtrack(r).c_str());
-          std::printf("  frames and attribution maps: %s\n", r.output_dir.string().c_str());
+          std::printf("  frames and attribution maps: %s\n", shown(r.output_dir.native()).c_str());
           std::printf("  provenance of a frame:       palimpsest --db %s provenance %lld --frame 0\n",
-                      globals.db.c_str(), static_cast<long long>(film_id));
+                      shown(globals.db).c_str(), static_cast<long long>(film_id));
         }
         return kExitOk;
       } catch (const FilmMakeError& e) {
         line.clear();
-        std::cerr << "palimpsest make: " << e.what() << "\n";
+        std::cerr << "palimpsest make: " << error_line(e.what()) << "\n";
         return kExitFailure;
       }
     };

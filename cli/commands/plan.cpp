@@ -5,12 +5,14 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/timeline_arguments.h"
 #include "indexer/files/atomic_file.h"
 #include "retrieval/film_planning.h"
 #include "retrieval/timeline/manuscript.h"
 #include "retrieval/timeline/otio_export.h"
 #include "schema/film_store.h"
+#include "schema/catalog_json.h"
 
 namespace palimpsest::cli {
 
@@ -21,13 +23,14 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     std::vector<std::string> schedules;
     double fps = 12;
     std::string size = "320x192";
+    FilmLimits limits;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("plan", "Plan a manuscript into a timeline without rendering");
   cmd->add_option("manuscript", args->manuscript, "Fountain, SRT/WebVTT or plain text")->required();
   cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
-  cmd->add_option("--fps", args->fps, "Frames per second")->capture_default_str()->check(CLI::Range(1.0, 120.0));
+  add_film_options(*cmd, args->fps, args->limits);
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
   cmd->add_flag("--json", args->json, "Print the timeline JSON");
@@ -35,6 +38,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     dispatch.action = [&globals, args]() -> int {
       TimelineOptions options;
       options.fps = args->fps;
+      options.limits = args->limits;
       if (auto usage = apply_timeline_arguments(options, args->size, args->schedules)) {
         std::cerr << "palimpsest plan: " << *usage << "\n";
         return kExitUsage;
@@ -53,20 +57,20 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       timeline = std::move(planned.timeline);
       const nlohmann::json doc = timeline.to_json(/*include_evaluated=*/true);
       if (args->json) {
-        std::cout << doc.dump(2) << "\n";
+        std::cout << json_text(doc, 2) << "\n";
         return kExitOk;
       }
       std::printf("film %lld planned: \"%s\", %zu shots, %lld frames at %g fps (%dx%d), planning %.0f ms\n",
-                  static_cast<long long>(film), timeline.title.c_str(), timeline.shots.size(),
+                  static_cast<long long>(film), shown(timeline.title).c_str(), timeline.shots.size(),
                   static_cast<long long>(timeline.frame_count), timeline.fps, timeline.width, timeline.height,
                   seconds * 1000);
-      for (const auto& w : timeline.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
+      for (const auto& w : timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
       for (const auto& shot : timeline.shots) {
         std::string keys;
         for (const auto& k : shot.keyframes) keys += (keys.empty() ? "#" : ", #") + std::to_string(k.record_id);
         std::printf("  shot %-3d frames %5lld-%-5lld keyframes %-18s %s\n", shot.index,
                     static_cast<long long>(shot.start_frame), static_cast<long long>(shot.end_frame),
-                    keys.empty() ? "-" : keys.c_str(), shot.text.substr(0, 60).c_str());
+                    keys.empty() ? "-" : keys.c_str(), one_line(shot.text, 60).c_str());
       }
       std::printf("export it: palimpsest export %lld --otio film.otio\n", static_cast<long long>(film));
       return kExitOk;
@@ -93,12 +97,12 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       const Timeline timeline = Timeline::from_json(film->timeline);
       const nlohmann::json otio = to_otio(timeline, [&](std::int64_t id) { return catalog.record(id); });
       try {
-        write_file_atomically(*otio_path, otio.dump(2) + "\n");
+        write_file_atomically(*otio_path, json_text(otio, 2) + "\n");
       } catch (const std::runtime_error& e) {
-        std::cerr << "palimpsest: " << e.what() << "\n";
+        std::cerr << "palimpsest: " << error_line(e.what()) << "\n";
         return kExitFailure;
       }
-      std::cout << "wrote " << *otio_path << " (" << timeline.shots.size() << " clips)\n";
+      std::cout << "wrote " << shown(*otio_path) << " (" << timeline.shots.size() << " clips)\n";
       return kExitOk;
     };
   });

@@ -6,6 +6,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "schema/catalog.h"
 #include "schema/catalog_json.h"
 #include "schema/film_store.h"
@@ -16,9 +17,7 @@ namespace {
 std::string describe(Catalog& catalog, std::int64_t record_id) {
   auto r = catalog.record(record_id);
   if (!r) return "(deleted record)";
-  std::string what = std::string(to_string(r->kind)) + "  " + (r->title.empty() ? r->text : r->title);
-  if (what.size() > 70) what = what.substr(0, 67) + "...";
-  return what;
+  return std::string(to_string(r->kind)) + "  " + one_line(r->title.empty() ? r->text : r->title, 60);
 }
 
 // "01:02.500"
@@ -92,7 +91,7 @@ void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& 
         if (args->json) {
           nlohmann::json out = frame_provenance_json(*frame, rows, heard);
           out["film_id"] = args->film;
-          std::cout << out.dump(2) << "\n";
+          std::cout << json_text(out, 2) << "\n";
           return kExitOk;
         }
         std::printf("film %lld frame %lld (shot %lld, %s)\n", static_cast<long long>(args->film),
@@ -108,14 +107,14 @@ void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& 
       const auto soundtrack = catalog.films().soundtrack(args->film);
       const auto sound_shares = catalog.films().sound_shares(args->film);
       if (args->json) {
-        std::cout << nlohmann::json{{"film_id", args->film}, {"frames_rendered", film->frames_rendered},
-                                    {"shares", shares_json(shares)},
-                                    {"sound", soundtrack_json(soundtrack, sound_shares)}}.dump(2)
+        std::cout << json_text({{"film_id", args->film}, {"frames_rendered", film->frames_rendered},
+                                {"shares", shares_json(shares)},
+                                {"sound", soundtrack_json(soundtrack, sound_shares)}}, 2)
                   << "\n";
         return kExitOk;
       }
       std::printf("film %lld \"%s\": %lld of %lld frames rendered, %s\n", static_cast<long long>(args->film),
-                  film->title.c_str(), static_cast<long long>(film->frames_rendered),
+                  shown(film->title).c_str(), static_cast<long long>(film->frames_rendered),
                   static_cast<long long>(film->frame_count), std::string(to_string(film->status)).c_str());
       for (const auto& s : shares)
         std::printf("  #%-6lld %-9s %6.1f%% of the film, in %lld frames  %s\n", static_cast<long long>(s.record_id),

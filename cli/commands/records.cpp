@@ -4,6 +4,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/catalog_arguments.h"
 #include "cli/commands/record_location.h"
 #include "schema/catalog_json.h"
@@ -13,15 +14,6 @@
 
 namespace palimpsest::cli {
 namespace {
-
-std::string excerpt(const std::string& text, std::size_t max_bytes) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\t') ? ' ' : c;
-  if (out.size() <= max_bytes) return out;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // whole code points
-  return out.substr(0, cut) + "…";
-}
 
 }  // namespace
 
@@ -51,12 +43,12 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       const auto rows = catalog.records(filter);
       for (const RecordRow& r : rows) {
         if (list->json) {
-          std::cout << record_json(r).dump() << "\n";
+          std::cout << json_text(record_json(r)) << "\n";
           continue;
         }
         std::printf("%8lld  %-8s  %-34s  %s\n", static_cast<long long>(r.id),
-                    std::string(to_string(r.kind)).c_str(), excerpt(record_location(r), 34).c_str(),
-                    excerpt(r.text.empty() ? r.title : r.text, 60).c_str());
+                    std::string(to_string(r.kind)).c_str(), one_line(record_location(r), 34).c_str(),
+                    one_line(r.text.empty() ? r.title : r.text, 60).c_str());
       }
       if (!list->json && rows.size() == static_cast<std::size_t>(list->limit))
         std::cout << "(more: --after " << rows.back().id << ")\n";
@@ -83,11 +75,11 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       j["thumbnail_type"] = thumb ? nlohmann::json(image_mime_type(*thumb)) : nlohmann::json();
       j["links"] = record_links_json(*r);
       if (*json) {
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
         return kExitOk;
       }
       std::cout << "record " << r->id << " (" << to_string(r->kind) << ")\n"
-                << "  source:    " << r->uri << "\n";
+                << "  source:    " << shown(r->uri) << "\n";
       if (r->kind != RecordKind::image && r->kind != RecordKind::text && (r->ts_ms > 0 || r->dur_ms)) {
         std::cout << "  time:      " << format_timestamp(r->ts_ms);
         if (r->dur_ms) std::cout << " (+" << *r->dur_ms << " ms)";
@@ -95,11 +87,11 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
       }
       if (r->meta.contains("page")) std::cout << "  page:      " << r->meta["page"].dump() << "\n";
       if (r->width) std::cout << "  size:      " << *r->width << "x" << r->height.value_or(0) << "\n";
-      std::cout << "  title:     " << r->title << "\n";
-      if (!r->text.empty()) std::cout << "  text:      " << excerpt(r->text, 400) << "\n";
+      std::cout << "  title:     " << shown(r->title) << "\n";
+      if (!r->text.empty()) std::cout << "  text:      " << one_line(r->text, 400) << "\n";
       for (const auto& [name, value] : j["links"].items())
-        std::cout << "  " << name << ": " << std::string(name.size() < 9 ? 9 - name.size() : 0, ' ') << value.dump() << "\n";
-      std::cout << "  meta:      " << r->meta.dump() << "\n"
+        std::cout << "  " << name << ": " << std::string(name.size() < 9 ? 9 - name.size() : 0, ' ') << json_text(value) << "\n";
+      std::cout << "  meta:      " << json_text(r->meta) << "\n"
                 << "  thumbnail: "
                 << (thumb ? std::to_string(thumb->size()) + " bytes " + std::string(image_mime_type(*thumb)) : "none")
                 << "\n";

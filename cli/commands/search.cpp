@@ -4,6 +4,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/terminal_text.h"
 #include "cli/commands/catalog_arguments.h"
 #include "cli/commands/record_location.h"
 #include "schema/catalog_json.h"
@@ -16,15 +17,6 @@
 
 namespace palimpsest::cli {
 namespace {
-
-std::string one_line(const std::string& text, std::size_t max_bytes) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\t') ? ' ' : c;
-  if (out.size() <= max_bytes) return out;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-  return out.substr(0, cut) + "…";
-}
 
 std::string score_text(const std::optional<double>& score, const std::optional<int>& rank) {
   if (!score) return "      -     ";
@@ -80,7 +72,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
         try {
           request.image = decode_image_file(args->image);
         } catch (const std::exception& e) {
-          std::cerr << "palimpsest: " << args->image << ": " << e.what() << "\n";
+          std::cerr << "palimpsest: " << shown(args->image) << ": " << shown(e.what()) << "\n";
           return kExitFailure;
         }
       }
@@ -116,7 +108,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       try {
         results = searcher.search(request);
       } catch (const SearchError& e) {
-        std::cerr << "palimpsest search: " << e.what() << "\n";
+        std::cerr << "palimpsest search: " << error_line(e.what()) << "\n";
         return kExitUsage;
       }
       if (!note.empty()) std::cerr << "palimpsest: note: " << note << "\n";
@@ -132,7 +124,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
           hit["lexical_rank"] = r.scores.lexical_rank ? nlohmann::json(*r.scores.lexical_rank) : nlohmann::json();
           out.push_back(std::move(hit));
         }
-        std::cout << out.dump(2) << "\n";
+        std::cout << json_text(out, 2) << "\n";
         return kExitOk;
       }
       if (results.empty()) std::cout << "no results\n";

@@ -31,9 +31,25 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
                   "Render jobs (POST /api/v1/films) running at once; 0 queues them without rendering")
       ->capture_default_str()->check(CLI::Range(0, 64));
   cmd->add_option("--model", *model, "CLIP model folder for dense search (default: palimpsest-tiny)");
-  cmd->callback([&globals, &dispatch, options, model] {
-    dispatch.action = [&globals, options, model]() -> int {
+  // The limits a user may need to raise (schema/limits.h has them all).
+  struct Limits {
+    std::int64_t body_mb = served_limit(Limit::body_bytes) >> 20;
+    std::int64_t image_mpx = served_limit(Limit::image_pixels) / 1'000'000;
+  };
+  auto limits = std::make_shared<Limits>();
+  cmd->add_option("--max-film-frames", options->film_limits.max_frames, "Longest film POST /api/v1/films accepts, in frames")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-body-mb", limits->body_mb, "Largest request body (image search uploads), MiB")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
+  cmd->add_option("--max-image-mpx", limits->image_mpx, "Largest picture search-by-image decodes, megapixels")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
+  cmd->add_option("--max-connections", options->max_connections, "Connections open at once")
+      ->capture_default_str()->check(CLI::Range(16, 65536));
+  cmd->callback([&globals, &dispatch, options, model, limits] {
+    dispatch.action = [&globals, options, model, limits]() -> int {
       options->db = globals.db;
+      options->max_body_bytes = static_cast<std::size_t>(limits->body_mb) << 20;
+      options->max_image_pixels = limits->image_mpx * 1'000'000;
       options->model_dir = *model;
       if (options->token.empty())
         if (const char* env = std::getenv("PALIMPSEST_TOKEN"); env && *env) options->token = env;

@@ -118,7 +118,7 @@ SafetensorsReader::SafetensorsReader(const fs::path& path) : path_(path) {
       }
       continue;
     }
-    auto bad = [&](const std::string& why) {
+    auto bad = [&, &name = name](const std::string& why) {  // (clang before 16 cannot capture a binding)
       return ClipModelError(path, "tensor '" + name + "': " + why);
     };
     if (!value.is_object()) throw bad("header entry is not a JSON object");

@@ -9,7 +9,8 @@
 
 namespace palimpsest {
 
-// Throws std::runtime_error naming the file when it cannot be written or renamed.
+// Throws std::runtime_error naming the file and the reason ("No space left on device") when it
+// cannot be written or renamed; a write that fails removes the .partial it began.
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace palimpsest

@@ -1,14 +1,40 @@
 #include "indexer/ingest/embedding_pass.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "indexer/clip/clip_encoder.h"
+#include "indexer/ingest/claim_heartbeat.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/vector/vector_store.h"
 #include "indexer/vector/vector_store_location.h"
 #include "schema/embedding_store.h"
+#include "schema/work_claims.h"
 
 namespace palimpsest {
+namespace {
+
+// The pass's record claims, released however it ends (a failed release leaves them to go stale).
+class BatchClaims {
+ public:
+  BatchClaims(Catalog& catalog, std::int64_t model_id, std::string owner)
+      : catalog_(catalog), model_id_(model_id), owner_(std::move(owner)) {}
+  ~BatchClaims() {
+    try {
+      catalog_.claims().release_records(model_id_, owner_);
+    } catch (const std::exception&) {
+    }
+  }
+  BatchClaims(const BatchClaims&) = delete;
+  BatchClaims& operator=(const BatchClaims&) = delete;
+
+ private:
+  Catalog& catalog_;
+  std::int64_t model_id_;
+  std::string owner_;
+};
+
+}  // namespace
 
 const std::vector<RecordKind>& embedded_record_kinds() {
   static const std::vector<RecordKind> kinds = {RecordKind::image,    RecordKind::frame,  RecordKind::text,
@@ -27,12 +53,23 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
   for (RecordKind kind : embedded_record_kinds()) embeddable += catalog.count_records(kind);
   const std::int64_t total = std::max<std::int64_t>(0, embeddable - catalog.embeddings().count(report.model_id));
 
+  const std::string owner = new_work_owner();
+  const ClaimHeartbeat heartbeat(catalog.path(), owner, options.claim_heartbeat_s);
+  const BatchClaims claims(catalog, report.model_id, owner);
   std::int64_t cursor = 0;
   while (true) {
     std::vector<RecordRow> batch =
         catalog.embeddings().records_without(report.model_id, embedded_record_kinds(), options.batch_size, cursor);
     if (batch.empty()) break;
     cursor = batch.back().id;
+    // Only what this pass could claim: the rest another pass holds or has just embedded.
+    std::vector<std::int64_t> ids;
+    for (const RecordRow& r : batch) ids.push_back(r.id);
+    const std::vector<std::int64_t> mine =
+        catalog.claims().claim_records(report.model_id, ids, owner, options.claim_stale_after_s);
+    report.deferred += static_cast<std::int64_t>(ids.size() - mine.size());
+    std::erase_if(batch, [&](const RecordRow& r) { return !std::binary_search(mine.begin(), mine.end(), r.id); });
+    if (batch.empty()) continue;
 
     std::vector<std::int64_t> image_ids, text_ids;
     std::vector<RgbImage> images;
@@ -62,6 +99,7 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
         catalog.embeddings().put(image_ids[i], report.model_id, image_vectors[i]);
       for (std::size_t i = 0; i < text_ids.size(); ++i)
         catalog.embeddings().put(text_ids[i], report.model_id, text_vectors[i]);
+      catalog.claims().release_records(report.model_id, owner);
     });
     report.embedded += static_cast<std::int64_t>(image_ids.size() + text_ids.size());
     if (options.progress) options.progress(report.embedded, total);

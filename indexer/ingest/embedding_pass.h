@@ -9,6 +9,10 @@
 // interrupted pass leaves whole batches committed, and the next pass continues from there.
 // Afterwards the model's vector store (indexer/vector/, saved beside the catalog) is brought in
 // line with the table and saved, so that the first search does not have to catch up.
+//
+// Passes on one catalog at once share the work: each claims the records of a batch
+// (schema/work_claims.h, kept fresh by a heartbeat) before encoding them, and leaves those another
+// live pass holds, or has embedded meanwhile, to it. No record is encoded twice.
 
 #include <cstdint>
 #include <functional>
@@ -28,6 +32,7 @@ struct EmbeddingReport {
   std::int64_t embedded = 0;
   std::map<std::string, std::int64_t> by_kind;
   std::vector<std::string> failures;  // "record N: reason"
+  std::int64_t deferred = 0;          // records another pass on the catalog was embedding
   double seconds = 0;
   // The vector store after the pass: live vectors, and what happened to it (repairs, or why it
   // could not be saved: the next search then builds it from the catalog).
@@ -41,6 +46,8 @@ struct EmbeddingPassOptions {
   std::function<void(std::int64_t done, std::int64_t total)> progress;
   // Bring the model's vector store up to date after embedding (off: the next search does it).
   bool update_index = true;
+  double claim_heartbeat_s = 2;     // how often the pass refreshes its claims
+  double claim_stale_after_s = 20;  // a claim without a heartbeat this long is taken over
 };
 
 // The kinds of record the pass embeds.

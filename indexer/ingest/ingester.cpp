@@ -11,8 +11,10 @@
 #include <utility>
 
 #include "indexer/files/content_hash.h"
+#include "indexer/ingest/claim_heartbeat.h"
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/ingest/ingest_engines.h"
+#include "schema/work_claims.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;
@@ -23,6 +25,7 @@ std::string_view to_string(FileOutcome outcome) {
     case FileOutcome::replaced: return "replaced";
     case FileOutcome::unchanged: return "unchanged";
     case FileOutcome::skipped: return "skipped";
+    case FileOutcome::deferred: return "deferred";
     case FileOutcome::failed: break;
   }
   return "failed";
@@ -53,7 +56,7 @@ nlohmann::json IngestSummary::to_json() const {
   j["archive"] = archive;
   j["files_seen"] = files_seen;
   for (FileOutcome o : {FileOutcome::added, FileOutcome::replaced, FileOutcome::unchanged,
-                        FileOutcome::skipped, FileOutcome::failed})
+                        FileOutcome::skipped, FileOutcome::failed, FileOutcome::deferred})
     j["files_" + std::string(to_string(o))] = count(o);
   j["records_added"] = records_added;
   auto list = [](const std::vector<FileReport>& reports) {
@@ -75,6 +78,7 @@ nlohmann::json IngestSummary::to_json() const {
   j["pdf_pages"] = pages;
   j["notes"] = notes;
   j["seconds"] = seconds;
+  if (!stopped.empty()) j["stopped"] = stopped;
   return j;
 }
 
@@ -93,6 +97,28 @@ bool is_catalog_file(const fs::path& path) {
       return true;
   return false;
 }
+
+// A file's claim, released when its work is over (committed or failed). A release that fails (the
+// catalog's disk is full) leaves the claim to go stale.
+class FileClaim {
+ public:
+  FileClaim(Catalog& catalog, std::int64_t archive_id, std::string uri, std::string owner)
+      : catalog_(catalog), archive_id_(archive_id), uri_(std::move(uri)), owner_(std::move(owner)) {}
+  ~FileClaim() {
+    try {
+      catalog_.claims().release_file(archive_id_, uri_, owner_);
+    } catch (const std::exception&) {
+    }
+  }
+  FileClaim(const FileClaim&) = delete;
+  FileClaim& operator=(const FileClaim&) = delete;
+
+ private:
+  Catalog& catalog_;
+  std::int64_t archive_id_;
+  std::string uri_;
+  std::string owner_;
+};
 
 FileReport failed_report(const fs::path& path, std::string message) {
   FileReport r;
@@ -180,7 +206,7 @@ std::vector<fs::path> list_input_files(const std::vector<fs::path>& inputs,
 }
 
 Ingester::Ingester(Catalog& catalog, IngestOptions options)
-    : catalog_(catalog), options_(std::move(options)) {
+    : catalog_(catalog), options_(std::move(options)), owner_(new_work_owner()) {
   if (!(options_.sample_fps > 0)) throw std::invalid_argument("--sample-fps must be positive");
   if (options_.thumbnail_max_side < 16) throw std::invalid_argument("thumbnail size too small");
   engines_ = std::make_unique<IngestEngines>(options_);
@@ -249,8 +275,15 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
                                " MiB, see --max-text-mb)");
     }
 
-    const std::string sha = sha256_file(input);
     const std::string uri = path.string();
+    std::string holder;
+    if (!catalog_.claims().claim_file(archive_id, uri, owner_, options_.claim_stale_after_s, &holder)) {
+      report.outcome = FileOutcome::deferred;
+      report.message = "another ingest (" + holder + ") is ingesting it";
+      return report;
+    }
+    const FileClaim claim(catalog_, archive_id, uri, owner_);
+    const std::string sha = sha256_file(input);
     const auto existing = catalog_.find_source(archive_id, uri);
     const nlohmann::json derivations = engines_->derivations(kind.kind);
     if (existing && existing->sha256 == sha) {
@@ -282,6 +315,11 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
     }
     writer.commit();
     report.outcome = existing ? FileOutcome::replaced : FileOutcome::added;
+  } catch (const CatalogError& e) {
+    if (e.disk_full()) throw;  // not this file's problem: run() stops
+    report.outcome = FileOutcome::failed;
+    report.message = e.what();
+    report.records.clear();
   } catch (const std::exception& e) {
     report.outcome = FileOutcome::failed;
     // Engines name the file in their messages; the report names it already.
@@ -355,11 +393,26 @@ IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver*
   for (FileReport& m : missing) account(std::move(m));
   std::error_code ec;
   const fs::path catalog_file = fs::weakly_canonical(catalog_.path(), ec);
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    // The catalog may live inside the folder being ingested; it is never archive content.
-    if (fs::weakly_canonical(files[i], ec) == catalog_file) continue;
-    if (observer) observer->on_file_start(files[i], i);
-    account(ingest_file(archive_id, files[i], observer));
+  {
+    const ClaimHeartbeat heartbeat(catalog_.path(), owner_, options_.claim_heartbeat_s);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      // The catalog may live inside the folder being ingested; it is never archive content.
+      if (fs::weakly_canonical(files[i], ec) == catalog_file) continue;
+      if (observer) observer->on_file_start(files[i], i);
+      try {
+        account(ingest_file(archive_id, files[i], observer));
+      } catch (const CatalogError& e) {
+        // A full disk: this file was rolled back; the files after it are left for the next run.
+        account(failed_report(files[i], e.what()));
+        summary.stopped = std::string(e.what()) + "; " + std::to_string(files.size() - i - 1) +
+                          " more file(s) not ingested";
+        break;
+      }
+    }
+  }
+  if (!summary.stopped.empty()) {
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return summary;
   }
   summary.subtitles_linked = link_subtitles(archive_id);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -14,6 +14,14 @@
 // - text, subtitle: `text` records per paragraph, `subtitle` records per cue.
 // A source remembers which engines derived its records (SourceRow::derived_with): an unchanged
 // file whose transcripts or OCR were made by another engine or model is ingested again.
+//
+// Several ingests may run on one catalog at once: each claims a file before it reads it
+// (schema/work_claims.h, kept fresh by a heartbeat while the run goes on), and a file another live
+// ingest holds is left to it (FileOutcome::deferred), so no file is ingested, or counted as added,
+// twice. A claim whose process died goes stale after IngestOptions::claim_stale_after_s.
+//
+// A full disk (the catalog's) stops the run: every later file would fail the same way. The file
+// being written is rolled back, IngestSummary::stopped says why, and the next run resumes.
 
 #include <cstdint>
 #include <filesystem>
@@ -59,9 +67,12 @@ struct IngestOptions {
   double pdf_ocr_dpi = 300;            // PDF pages without a text layer are rendered at this for OCR
   double pdf_render_dpi = 72;          // page thumbnails are rendered at this, then fitted
   std::int64_t pdf_pixel_budget = 16'000'000;  // no page rendering holds more
+  double claim_heartbeat_s = 2;        // how often a run refreshes its claims
+  double claim_stale_after_s = 20;     // a claim without a heartbeat this long is taken over
 };
 
-enum class FileOutcome { added, replaced, unchanged, skipped, failed };
+// deferred: another ingest on the same catalog was ingesting it.
+enum class FileOutcome { added, replaced, unchanged, skipped, failed, deferred };
 std::string_view to_string(FileOutcome outcome);
 
 struct FileReport {
@@ -69,7 +80,7 @@ struct FileReport {
   FileOutcome outcome = FileOutcome::failed;
   FileKind kind = FileKind::unknown;
   std::string format;
-  std::string message;                        // reason for skipped/failed
+  std::string message;                        // reason for skipped/failed/deferred
   std::map<std::string, std::int64_t> records;  // records written, by kind
   std::vector<std::string> warnings;          // e.g. malformed subtitle cues that were left out
   std::int64_t frames_decoded = 0;
@@ -106,6 +117,7 @@ struct IngestSummary {
   // (installed: en-us)").
   std::vector<std::string> notes;
   double seconds = 0;
+  std::string stopped;  // why the run stopped before its last file (a full disk); "" when it did not
 
   std::int64_t count(FileOutcome outcome) const;
   nlohmann::json to_json() const;
@@ -161,6 +173,7 @@ class Ingester {
   Catalog& catalog_;
   IngestOptions options_;
   std::unique_ptr<IngestEngines> engines_;
+  std::string owner_;  // this ingest's name on its work claims
 };
 
 }  // namespace palimpsest

@@ -15,13 +15,14 @@
 
 #include "indexer/media/image_header.h"
 #include "schema/error.h"
+#include "schema/limits.h"
 
 namespace palimpsest {
 
 struct PixelBudget {
-  // 64 million pixels: a 9000x7000 scan. Decoding it takes at most about 450 MB (an RGBA frame and
-  // its RGB copy).
-  static constexpr std::int64_t kDefaultMaxPixels = 64'000'000;
+  // The limits table's picture size for local work (schema/limits.h): 64 million pixels, a
+  // 9000x7000 scan. Decoding it takes at most about 450 MB (an RGBA frame and its RGB copy).
+  static constexpr std::int64_t kDefaultMaxPixels = local_limit(Limit::image_pixels);
   std::int64_t max_pixels = kDefaultMaxPixels;
   bool allow_reduced = true;  // false: refuse rather than decode reduced
 };

@@ -15,6 +15,11 @@ namespace palimpsest {
 std::optional<std::size_t> find_invalid_utf8(std::string_view text,
                                              bool allow_truncated_tail = false);
 
+// The byte length (1 to 4) of the valid UTF-8 sequence at the start of `text`; 0 when `text` is
+// empty or does not start with one. `cut_off` (optional) is set when the bytes are a valid start
+// that `text` ends too early to complete.
+std::size_t utf8_sequence_length(std::string_view text, bool* cut_off = nullptr);
+
 // Number of code points in valid UTF-8 text.
 std::size_t utf8_length(std::string_view text);
 

@@ -14,6 +14,7 @@
 #include "retrieval/timeline/manuscript_document.h"
 #include "retrieval/timeline/manuscript_lines.h"
 #include "retrieval/timeline/manuscript_shots.h"
+#include "retrieval/timeline/timeline_limits.h"
 
 namespace palimpsest {
 namespace {
@@ -21,8 +22,6 @@ namespace {
 using manuscript_detail::Directives;
 using manuscript_detail::Drafts;
 using manuscript_detail::ShotDraft;
-
-constexpr std::uintmax_t kMaxManuscriptBytes = 64ull * 1024 * 1024;
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -49,9 +48,10 @@ bool looks_like_fountain(std::string_view head) {
 std::string read_whole(const std::filesystem::path& path) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (!error && size > kMaxManuscriptBytes)
-    throw ManuscriptError(path.string(), 0, 0,
-                          "too large (" + std::to_string(size >> 20) + " MiB; manuscripts are limited to 64 MiB)");
+  const auto max_bytes = static_cast<std::uintmax_t>(local_limit(Limit::manuscript_bytes));
+  if (!error && size > max_bytes)
+    throw LimitError(Limit::manuscript_bytes, LimitScope::local,
+                     path.string() + " is " + std::to_string(size) + " bytes", local_limit(Limit::manuscript_bytes));
   std::ifstream file;
   open_manuscript(path, file);
   std::ostringstream out;
@@ -61,11 +61,11 @@ std::string read_whole(const std::filesystem::path& path) {
 }
 
 void check_options(const TimelineOptions& options) {
-  if (!(options.fps > 0 && options.fps <= 1000)) throw std::invalid_argument("fps must be above 0 and at most 1000");
-  if (options.width < 1 || options.width > 16384 || options.height < 1 || options.height > 16384)
-    throw std::invalid_argument("width and height must be 1 .. 16384");
+  if (!(options.fps > 0)) throw std::invalid_argument("fps must be above 0");
+  if (options.width < 1 || options.height < 1) throw std::invalid_argument("width and height must be 1 or more");
   if (!(options.words_per_second > 0)) throw std::invalid_argument("words_per_second must be above 0");
   if (!(options.min_shot_seconds >= 0)) throw std::invalid_argument("min_shot_seconds must be 0 or more");
+  check_film_format(options.width, options.height, options.fps, options.limits);
 }
 
 std::int64_t ms_to_frame(std::int64_t ms, double fps) {
@@ -202,6 +202,7 @@ Timeline plan_shots(std::string_view text, ManuscriptFormat format, const Timeli
   timeline.frame_count = timeline.shots.back().end_frame;
   timeline.parameters = std::move(drafts.film);
   overlay(timeline.parameters, options.parameters);
+  check_film_limits(timeline, options.limits);
   timeline.title = !options.title.empty() ? options.title
                    : !drafts.title.empty() ? drafts.title
                                            : std::filesystem::path(file_name).stem().string();

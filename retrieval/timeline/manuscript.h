@@ -29,7 +29,9 @@
 // Plain text: one shot per paragraph, notes as in Fountain.
 //
 // Frames: round(duration * fps), at least 1, shots back to back from frame 0. Errors throw
-// ManuscriptError naming file, line and column.
+// ManuscriptError naming file, line and column. The film is checked against TimelineOptions::limits
+// (schema/limits.h) as soon as its shots are laid out, before anything per frame is computed:
+// LimitError names the limit and the longest shot.
 
 #include <filesystem>
 #include <optional>
@@ -39,6 +41,7 @@
 #include "retrieval/timeline/manuscript_error.h"
 #include "retrieval/timeline/parameters.h"
 #include "retrieval/timeline/timeline.h"
+#include "schema/limits.h"
 
 namespace palimpsest {
 
@@ -63,12 +66,14 @@ struct TimelineOptions {
   double words_per_second = 2.5;
   double min_shot_seconds = 2.0;
   std::string title;  // "" = the manuscript's (Fountain title page) or the file's stem
+  FilmLimits limits;  // frames, size, frame rate, steps; the CLI's by default, the server's for requests
 };
 
 // Reads, detects the format and plans. A PDF or the image of a typed page is read as a document
 // first (manuscript_document.h: text layer or OCR), then planned as Fountain when its text looks
 // like a screenplay, else as plain text. Throws ManuscriptError (including for an unreadable file,
-// a scan without text, or one without shots) and std::invalid_argument for bad options.
+// a scan without text, or one without shots), LimitError (a file over the manuscript size limit, a
+// film over `limits`) and std::invalid_argument for bad options.
 Timeline plan_shots(const std::filesystem::path& path, const TimelineOptions& options = {});
 
 // The same for text in memory; `file_name` names it in errors and in Timeline::manuscript.

@@ -9,6 +9,7 @@
 #include "retrieval/timeline/fountain.h"  // parse_note_directive
 #include "retrieval/timeline/manuscript_error.h"
 #include "retrieval/timeline/manuscript_shots.h"
+#include "indexer/text/printable.h"
 
 namespace palimpsest::manuscript_detail {
 namespace {
@@ -105,7 +106,7 @@ void Directives::apply(ShotDraft& draft, std::string_view note, Location at, boo
     const auto frames = parse_duration_frames(value, fps_);
     if (!frames)
       throw ManuscriptError(file_, at.line, at.column,
-                            "duration: expected a length such as 4s, 4.5s, 1500ms or 96f, not \"" + value + "\"");
+                            "duration: expected a length such as 4s, 4.5s, 1500ms or 96f, not " + quoted_excerpt(value));
     draft.explicit_frames = *frames;
     return;
   }
@@ -129,7 +130,7 @@ void Directives::apply(ShotDraft& draft, std::string_view note, Location at, boo
   }
   if (apply_parameter(draft.shot.parameters, key, value, at)) return;
   if (const auto close = misspelt_directive(key))
-    warn(at, "unknown directive \"" + key + "\" ignored (did you mean \"" + std::string(*close) + "\"?)");
+    warn(at, "unknown directive " + quoted_excerpt(key) + " ignored (did you mean \"" + std::string(*close) + "\"?)");
 }
 
 void Directives::apply_to_film(ParameterSet& film, std::string_view note, Location at) {
@@ -137,9 +138,9 @@ void Directives::apply_to_film(ParameterSet& film, std::string_view note, Locati
   if (!directive) return;
   if (apply_parameter(film, directive->key, directive->value, at)) return;
   if (directive->key == "duration" || is_record_key(directive->key) || is_negative_key(directive->key))
-    warn(at, "\"" + directive->key + "\" on the title page ignored: it belongs to a shot");
+    warn(at, quoted_excerpt(directive->key) + " on the title page ignored: it belongs to a shot");
   else if (const auto close = misspelt_directive(directive->key))
-    warn(at, "unknown directive \"" + directive->key + "\" ignored (did you mean \"" + std::string(*close) + "\"?)");
+    warn(at, "unknown directive " + quoted_excerpt(directive->key) + " ignored (did you mean \"" + std::string(*close) + "\"?)");
 }
 
 Prompt located_prompt(std::string_view text, const std::string& file, Location at) {

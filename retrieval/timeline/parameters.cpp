@@ -1,4 +1,5 @@
 #include "retrieval/timeline/parameters.h"
+#include "indexer/text/printable.h"
 
 #include <cctype>
 #include <charconv>
@@ -168,14 +169,14 @@ bool set_parameter(ParameterSet& set, std::string_view name, std::string_view va
   const std::string key = lower(trim(name));
   if (key == "seed_mode" || key == "seed_behavior" || key == "seed_behaviour") {
     const auto mode = parse_seed_mode(value);
-    if (!mode) throw ParameterError("seed_mode", "expected fixed, iter or schedule, not \"" + std::string(trim(value)) + "\"");
+    if (!mode) throw ParameterError("seed_mode", "expected fixed, iter or schedule, not " + quoted_excerpt(trim(value)));
     set.seed_mode = *mode;
     return true;
   }
   if (key == "init") {
     const auto init = parse_init(value);
     if (!init)
-      throw ParameterError("init", "expected noise, black, record or record <id>, not \"" + std::string(trim(value)) + "\"");
+      throw ParameterError("init", "expected noise, black, record or record <id>, not " + quoted_excerpt(trim(value)));
     set.init = *init;
     return true;
   }

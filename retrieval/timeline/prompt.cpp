@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "retrieval/timeline/fountain.h"  // parse_note_directive
+#include "indexer/text/printable.h"
 
 namespace palimpsest {
 namespace {
@@ -171,7 +172,7 @@ Segment parse_segment(const LocatedText& located, std::size_t begin, std::size_t
       continue;
     }
     const std::optional<double> weight = parse_weight(weight_text);
-    if (!weight) fail(located.at(weight_at), "invalid weight \"" + std::string(weight_text) + "\"");
+    if (!weight) fail(located.at(weight_at), "invalid weight " + quoted_excerpt(weight_text));
     if (*weight < 0) fail(located.at(weight_at), "weights must be 0 or more");
     std::string words = collapse_whitespace(content.substr(0, colon));
     for (std::size_t at = words.find('\\'); at != std::string::npos; at = words.find('\\', at + 1))
@@ -226,7 +227,7 @@ std::vector<std::int64_t> parse_record_ids(std::string_view value) {
     std::int64_t id = 0;
     const auto result = std::from_chars(token.data(), token.data() + token.size(), id);
     if (result.ec != std::errc() || result.ptr != token.data() + token.size() || id <= 0)
-      throw std::invalid_argument("invalid record id \"" + std::string(token) + "\" (ids are whole numbers from 1)");
+      throw std::invalid_argument("invalid record id " + quoted_excerpt(token) + " (ids are whole numbers from 1)");
     ids.push_back(id);
     i = end;
   }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "indexer/text/utf8.h"
+#include "indexer/text/printable.h"
 
 namespace palimpsest {
 namespace {
@@ -125,10 +126,19 @@ class ScheduleParser {
   std::size_t pos_ = 0;
 };
 
+// Byte offset of the 1-based character `position` of `text`.
+std::size_t byte_offset(std::string_view text, std::size_t position) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++chars == position) return i;
+  return text.size();
+}
+
+// The input is quoted around the position (a schedule may be pages of keys): at most 60 characters.
 std::string error_message(const std::string& parameter, std::size_t position, const std::string& input,
                           const std::string& problem) {
-  std::string message = parameter.empty() ? std::string() : parameter + ": ";
-  message += problem + " at position " + std::to_string(position) + " in \"" + input + "\"";
+  std::string message = parameter.empty() ? std::string() : printable_excerpt(parameter, 40) + ": ";
+  message += problem + " at position " + std::to_string(position) + " in " + quoted_excerpt(input, 60, byte_offset(input, position));
   return message;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "retrieval/timeline/timeline.h"
+#include "indexer/text/printable.h"
 
 namespace palimpsest {
 namespace {
@@ -218,7 +219,7 @@ Shot read_shot(const json& value, const std::string& path) {
   shot.index = static_cast<int>(read_int(required(value, "index", path), join_path(path, "index")));
   const std::string kind = read_string(required(value, "kind", path), join_path(path, "kind"));
   const auto parsed_kind = parse_shot_kind(kind);
-  if (!parsed_kind) fail(join_path(path, "kind"), "unknown shot kind \"" + kind + "\"");
+  if (!parsed_kind) fail(join_path(path, "kind"), "unknown shot kind " + quoted_excerpt(kind));
   shot.kind = *parsed_kind;
   shot.text = read_string(required(value, "text", path), join_path(path, "text"));
   shot.start_frame = read_int(required(value, "start_frame", path), join_path(path, "start_frame"));
@@ -231,7 +232,7 @@ Shot read_shot(const json& value, const std::string& path) {
   string_field("scene", shot.scene);
   string_field("duration_source", shot.duration_source);
   if (!one_of(shot.duration_source, {"", "explicit", "words", "subtitle"}))
-    fail(join_path(path, "duration_source"), "expected explicit, words or subtitle, not \"" + shot.duration_source + "\"");
+    fail(join_path(path, "duration_source"), "expected explicit, words or subtitle, not " + quoted_excerpt(shot.duration_source));
   if (const json* line = optional(value, "source_line"))
     shot.source_line = static_cast<int>(read_int(*line, join_path(path, "source_line")));
   if (const json* prompt = optional(value, "prompt")) {
@@ -261,7 +262,7 @@ Shot read_shot(const json& value, const std::string& path) {
     if (const json* kind = optional(g, "kind")) {
       const std::string name = read_string(*kind, join_path(p, "kind"));
       const auto parsed = parse_record_kind(name);
-      if (!parsed) fail(join_path(p, "kind"), "unknown record kind \"" + name + "\"");
+      if (!parsed) fail(join_path(p, "kind"), "unknown record kind " + quoted_excerpt(name));
       record.kind = *parsed;
     }
     if (const json* similarity = optional(g, "similarity")) record.similarity = read_number(*similarity, join_path(p, "similarity"));
@@ -344,7 +345,7 @@ Timeline Timeline::from_json(const json& document) {
     if (const json* file = optional(*manuscript, "file")) timeline.manuscript.file = read_string(*file, "manuscript.file");
     if (const json* format = optional(*manuscript, "format")) timeline.manuscript.format = read_string(*format, "manuscript.format");
     if (!one_of(timeline.manuscript.format, {"", "fountain", "srt", "webvtt", "text"}))
-      fail("manuscript.format", "expected fountain, srt, webvtt or text, not \"" + timeline.manuscript.format + "\"");
+      fail("manuscript.format", "expected fountain, srt, webvtt or text, not " + quoted_excerpt(timeline.manuscript.format));
   }
   if (const json* parameters = optional(document, "parameters")) timeline.parameters = read_parameters(*parameters, "parameters");
   if (const json* planned = optional(document, "planned")) timeline.planned = read_bool(*planned, "planned");

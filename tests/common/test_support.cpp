@@ -1,6 +1,7 @@
 #include "tests/common/test_support.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +49,9 @@ std::string slurp_fd(int fd) {
 }
 }  // namespace
 
-CommandResult run_palimpsest(const std::vector<std::string>& args) {
+CommandResult run_palimpsest(const std::vector<std::string>& args) { return run_palimpsest_limited(args, 0); }
+
+CommandResult run_palimpsest_limited(const std::vector<std::string>& args, std::uint64_t address_space_bytes) {
   // stdout and stderr go to temporary files so a chatty child cannot deadlock on a full pipe.
   char out_name[] = "/tmp/palimpsest-out-XXXXXX";
   char err_name[] = "/tmp/palimpsest-err-XXXXXX";
@@ -60,6 +63,10 @@ CommandResult run_palimpsest(const std::vector<std::string>& args) {
   if (pid == 0) {
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    if (address_space_bytes > 0) {
+      rlimit limit{address_space_bytes, address_space_bytes};
+      if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(126);
+    }
     std::vector<char*> argv;
     std::string binary = palimpsest_binary();
     argv.push_back(binary.data());

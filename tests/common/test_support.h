@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test suites.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct CommandResult {
 
 // Runs the built `palimpsest` binary with arguments (no shell), capturing stdout and stderr.
 CommandResult run_palimpsest(const std::vector<std::string>& args);
+// The same with the child's address space limited (RLIMIT_AS, bytes): a command that would need
+// more fails inside the limit instead of taking the machine's memory.
+CommandResult run_palimpsest_limited(const std::vector<std::string>& args, std::uint64_t address_space_bytes);
 
 // Path of the built `palimpsest` binary.
 std::string palimpsest_binary();

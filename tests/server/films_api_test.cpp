@@ -129,7 +129,7 @@ class FilmsApiTest : public ::testing::Test {
     options.threads = 4;
     options.max_body_bytes = 1 << 20;
     options.max_manuscript_bytes = 64 << 10;
-    options.max_film_frames = 400;
+    options.film_limits.max_frames = 400;
     options.model_dir = dir_ / "no-model";  // lexical planning: no CLIP needed
     options.render_workers = workers;
     options.job_heartbeat_s = 0.2;

@@ -1,0 +1,21 @@
+# `ctest -R fuzz.build`: configures tests/fuzz with clang into BINARY (once) and builds it.
+#   cmake -DSOURCE=<tests/fuzz> -DBINARY=<build>/fuzz -DCXX=<clang++> [-DLAUNCHER=ccache] -P build_fuzzers.cmake
+if(NOT CXX)
+  message(FATAL_ERROR "no clang++ found: the fuzz targets need clang-14 and libfuzzer-14-dev (scripts/setup.sh)")
+endif()
+if(NOT EXISTS ${BINARY}/build.ninja)
+  set(_launcher)
+  if(LAUNCHER)
+    set(_launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${BINARY} -G Ninja -DCMAKE_CXX_COMPILER=${CXX} ${_launcher}
+                  RESULT_VARIABLE _configured)
+  if(NOT _configured EQUAL 0)
+    file(REMOVE ${BINARY}/CMakeCache.txt)
+    message(FATAL_ERROR "configuring the fuzz targets failed")
+  endif()
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BINARY} -j 2 RESULT_VARIABLE _built)
+if(NOT _built EQUAL 0)
+  message(FATAL_ERROR "building the fuzz targets failed")
+endif()
