@@ -250,7 +250,7 @@ Catalog::SourceWriter::SourceWriter(SqliteConnection* db, SourceRow source)
       .bind(6, source_.duration_ms)
       .bind(7, source_.width)
       .bind(8, source_.height)
-      .bind(9, source_.derived_with.dump())
+      .bind(9, json_text(source_.derived_with))
       .run();
   source_id_ = db_->last_insert_id();
 }

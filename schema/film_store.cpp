@@ -284,7 +284,7 @@ void FilmStore::put_soundtrack(const FilmSoundtrackRow& t, const std::vector<Hea
     bind_finite(insert, 8, t.mix_lufs);
     bind_finite(insert, 9, t.output_lufs);
     bind_finite(insert, 10, t.true_peak_dbtp);
-    insert.bind(11, nlohmann::json(t.warnings).dump()).run();
+    insert.bind(11, json_text(nlohmann::json(t.warnings))).run();
     Statement& row = db_.statement(
         "INSERT INTO film_sound(film_id, interval, record_id, gain) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(film_id, interval, record_id) DO UPDATE SET gain = gain + excluded.gain");

@@ -85,7 +85,7 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
         if (r->dur_ms) std::cout << " (+" << *r->dur_ms << " ms)";
         std::cout << "\n";
       }
-      if (r->meta.contains("page")) std::cout << "  page:      " << r->meta["page"].dump() << "\n";
+      if (r->meta.contains("page")) std::cout << "  page:      " << json_text(r->meta["page"]) << "\n";
       if (r->width) std::cout << "  size:      " << *r->width << "x" << r->height.value_or(0) << "\n";
       std::cout << "  title:     " << shown(r->title) << "\n";
       if (!r->text.empty()) std::cout << "  text:      " << one_line(r->text, 400) << "\n";
