@@ -49,6 +49,13 @@ class VectorStore {
   static VectorStore open(Catalog& catalog, std::int64_t model_id,
                           const std::filesystem::path& folder, VectorStoreOptions options = {});
 
+  // A store kept in `folder` without a catalog (benchmarks, tools that build an index offline):
+  // loads the saved file when it is usable, trusting it as it is (there is no catalog to compare
+  // it with), else starts empty and says why through options.log; rebuild() and save() work
+  // there. Throws VectorStoreError when the folder cannot be created.
+  static VectorStore open_detached(std::int64_t model_id, int dim, const std::filesystem::path& folder,
+                                   VectorStoreOptions options = {});
+
   ~VectorStore();
   VectorStore(VectorStore&&) noexcept;
   VectorStore& operator=(VectorStore&&) noexcept;
