@@ -10,9 +10,9 @@
 namespace palimpsest {
 
 std::string CatalogDiff::summary() const {
-  std::string s = std::to_string(missing.size()) + " missing, " + std::to_string(changed.size()) +
-                  " changed, " + std::to_string(extra.size()) + " no longer in the catalog";
+  std::string s = std::to_string(missing.size()) + " missing, " + std::to_string(changed.size()) + " changed";
   if (damaged_rows > 0) s += " (" + std::to_string(damaged_rows) + " of them in the re-rank file only)";
+  s += ", " + std::to_string(extra.size()) + " no longer in the catalog";
   if (!invalid.empty())
     s += ", " + std::to_string(invalid.size()) + " unusable (first: record " +
          std::to_string(invalid.front()) + " " + first_invalid_reason + ")";

@@ -200,7 +200,8 @@ std::unique_ptr<RerankFile> RerankFile::open(const std::filesystem::path& folder
       if (::fdatasync(fd) != 0) throw IndexFileError("cannot sync " + where + ": " + errno_text());
       if (note)
         *note = "the re-rank file " + where + " held " + std::to_string((size - kRowsOffset) / row_bytes - rows) +
-                " rows past the index's " + std::to_string(rows) + " (saved after the index file): cut off";
+                " rows past the index's " + std::to_string(rows) +
+                " (written after the index file was saved): cut off";
     }
   } catch (...) {
     if (!file) ::close(fd);
