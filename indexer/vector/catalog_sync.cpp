@@ -26,6 +26,18 @@ CatalogDiff diff_with_catalog(Catalog& catalog, std::int64_t model_id, int dim,
   std::vector<float> unit(static_cast<std::size_t>(dim));
   std::int64_t present = 0;  // catalog ids the index holds
   const RerankFile* rows = index.rerank();
+  // Rows are read in about file order: read-ahead on for the pass, and the pages let go after.
+  struct SequentialPass {
+    explicit SequentialPass(const RerankFile* f) : file(f) {
+      if (file) file->set_sequential(true);
+    }
+    ~SequentialPass() {
+      if (!file) return;
+      file->set_sequential(false);
+      file->release();
+    }
+    const RerankFile* file;
+  } pass(rows);
   catalog.embeddings().for_each(model_id, [&](std::int64_t id, const float* v, int d) {
     ++diff.catalog_count;
     catalog_ids.push_back(id);
@@ -52,7 +64,7 @@ CatalogDiff diff_with_catalog(Catalog& catalog, std::int64_t model_id, int dim,
     }
     return true;
   });
-  if (rows) rows->release();
+
   if (index.live() > present) {  // some index ids are not in the catalog: find them
     index.for_each_live([&](std::int64_t id, std::uint64_t) {
       if (!std::binary_search(catalog_ids.begin(), catalog_ids.end(), id)) diff.extra.push_back(id);

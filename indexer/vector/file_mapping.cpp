@@ -43,6 +43,10 @@ void FileMapping::will_need(std::uint64_t at, std::uint64_t bytes) const {
   ::madvise(base_ + first, end - first, MADV_WILLNEED);
 }
 
+void FileMapping::set_sequential(bool sequential) const {
+  ::madvise(base_, std::max<std::uint64_t>(lead_ + length_, 1), sequential ? MADV_SEQUENTIAL : MADV_RANDOM);
+}
+
 void FileMapping::release() const { ::madvise(base_, lead_ + length_, MADV_DONTNEED); }
 
 std::uint64_t FileMapping::resident_bytes() const {

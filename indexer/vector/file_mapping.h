@@ -34,6 +34,9 @@ class FileMapping {
 
   // Starts reading [at, at + bytes) of the range (relative to data()) into the page cache.
   void will_need(std::uint64_t at, std::uint64_t bytes) const;
+  // For a pass over the whole range in order (a check against the catalog): read-ahead on
+  // (MADV_SEQUENTIAL), and back to random access afterwards.
+  void set_sequential(bool sequential) const;
   // Drops this mapping's hold on resident pages (they stay in the page cache, reclaimable):
   // after a pass over the whole range, so that the process's resident size shows only the index.
   void release() const;

@@ -79,6 +79,8 @@ class RerankFile {
   // Bytes of rows resident in memory, and dropping this process's hold on them.
   std::uint64_t resident_bytes() const { return mapping_->resident_bytes(); }
   void release() const { mapping_->release(); }
+  // Read-ahead for a pass over the rows in about file order (see FileMapping::set_sequential).
+  void set_sequential(bool sequential) const { mapping_->set_sequential(sequential); }
 
   // The file name of model `model_id`'s re-rank file with id `id`, and whether a name is one.
   static std::string file_name(std::int64_t model_id, std::uint64_t id);

@@ -5,7 +5,9 @@
 // a generation number, and repaired from the catalog when it is missing, stale or damaged.
 //
 // Similarity: inner product of L2-normalised vectors (cosine). Vectors are normalised on add
-// and on query; NaN, infinite and zero vectors are refused.
+// and on query; NaN, infinite and zero vectors are refused. Beyond memory (IVF-PQ) the store
+// keeps the full vectors in a memory-mapped file beside the index and re-ranks the candidates
+// of the compressed codes exactly (rerank_file.h), so every score it returns is exact.
 //
 // Thread safety: search() and describe() may run concurrently from any number of threads (FAISS
 // searches are const; the store holds a shared lock). add(), remove(), rebuild(), maintain(),
