@@ -8,7 +8,9 @@
 //   build-vec/bench/vector_store_bench [--n 1000000] [--dim 512] [--queries 1000]
 //       [--flat-queries 100] [--kinds flat,hnsw,ivf_flat,ivf_pq] [--datasets uniform,clustered]
 //       [--centres 1000] [--ef-construction 40] [--hnsw-quantizer-min-lists 8192]
-//       [--sweep 1,2,4,...] [--sweep-queries 200] [--stream 1] [--index-memory-mib M]
+//       [--sweep 1,2,4,...] [--sweep-factors 1,2,4,...] [--sweep-queries 200] [--stream 1]
+//       [--index-memory-mib M] [--pq-m M] [--rerank 0|1] [--folder DIR] [--cold 1]
+//       [--exact-queries 3] [--search-threads 1]
 //
 // --kinds takes `default` too: the store's own choice for N (under --index-memory-mib), and
 // `<kind>+2l`: an IVF kind trained by two-level k-means whatever its list count.
@@ -18,13 +20,29 @@
 //
 // --sweep: after the tuned run, the recall/latency frontier of each IVF or HNSW index over the
 // given nprobe (IVF) or efSearch (HNSW) values, with the distance computations per query as a
-// fraction of N (hardware-independent: how much of the collection a query must touch).
+// fraction of N (hardware-independent: how much of the collection a query must touch); for
+// IVF-PQ with re-ranking, every nprobe with every --sweep-factors re-rank factor.
+//
+// --folder DIR: each store is built in DIR/<dataset>-<kind> (VectorStore::open_detached), saved,
+// closed and opened again from its files, as a server would after a restart: inverted lists
+// mapped in place whatever their size, re-rank rows read from their file. The open time and resident memory are
+// reported. --cold 1 then drops those files from the page cache (posix_fadvise DONTNEED) before
+// the timed queries, so that lists and re-rank rows come from disk as in a collection larger
+// than memory. With a re-rank file, --exact-queries single queries are also answered by an
+// exact scan of that file (the baseline beyond memory), and one in-memory chunk is scanned to
+// give the exact scan's cost at memory speed.
+//
+// --search-threads T: queries run on T threads at once (each query on one thread, as a server
+// runs them), and the p50/p99 are per query; recall is checked against the same truth.
 //
 // Prints a markdown table; see docs/performance.md, "Vector store (FAISS)".
+#include <fcntl.h>
+#include <malloc.h>
 #include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,14 +55,19 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
 
 #include "indexer/vector/index_plan.h"
+#include "indexer/vector/inner_product.h"
+#include "indexer/vector/mapped_lists.h"
 #include "indexer/vector/parallel_for.h"
+#include "indexer/vector/rerank_file.h"
 #include "indexer/vector/vector_math.h"
 #include "indexer/vector/vector_store.h"
 #include "indexer/vector/vector_store_internals.h"
@@ -72,6 +95,64 @@ double rss_mib() {
   long pages = 0, resident = 0;
   f >> pages >> resident;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// A field of /proc/self/status in MiB (RssAnon: heap; RssFile: mapped file pages resident).
+double status_mib(const std::string& key) {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
+}
+
+// Drops the (clean) pages of every file in `folder` from the page cache.
+void drop_page_cache(const std::filesystem::path& folder) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (!entry.is_regular_file()) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+}
+
+// One exact single query over every row of a re-rank file, read sequentially in 64 MiB blocks
+// (pread; the pages are dropped behind, so the scan does not evict the machine's page cache):
+// what exact search costs when the vectors do not fit in memory. Returns milliseconds.
+double exact_scan_of_file(const RerankFile& rows, const float* unit_query, int dim, int k) {
+  const auto t0 = Clock::now();
+  const int fd = ::open(rows.path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  const std::size_t row_bytes = static_cast<std::size_t>(dim) * 4;
+  const std::size_t block_rows = (std::size_t{64} << 20) / row_bytes;
+  std::vector<float> block(block_rows * static_cast<std::size_t>(dim));
+  std::vector<float> heap_scores(static_cast<std::size_t>(k));
+  std::vector<std::int64_t> heap_ids(static_cast<std::size_t>(k));
+  faiss::heap_heapify<faiss::CMin<float, std::int64_t>>(k, heap_scores.data(), heap_ids.data());
+  for (std::uint64_t r0 = 0; r0 < rows.rows(); r0 += block_rows) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block_rows, rows.rows() - r0));
+    const off_t at = static_cast<off_t>(RerankFile::kRowsOffset + r0 * row_bytes);
+    std::size_t got = 0;
+    while (got < n * row_bytes) {
+      const ssize_t m = ::pread(fd, reinterpret_cast<char*>(block.data()) + got, n * row_bytes - got,
+                                at + static_cast<off_t>(got));
+      if (m <= 0) break;
+      got += static_cast<std::size_t>(m);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      float dot = 0, norm_sq = 0;
+      inner_product_and_norm(unit_query, block.data() + i * dim, static_cast<std::size_t>(dim), &dot, &norm_sq);
+      const float score = dot / std::sqrt(norm_sq);
+      if (score > heap_scores[0])
+        faiss::heap_replace_top<faiss::CMin<float, std::int64_t>>(k, heap_scores.data(), heap_ids.data(), score,
+                                                                  static_cast<std::int64_t>(r0 + i));
+    }
+    ::posix_fadvise(fd, at, static_cast<off_t>(n * row_bytes), POSIX_FADV_DONTNEED);
+  }
+  ::close(fd);
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -149,28 +230,64 @@ struct Row {
   double dense_overhead = 0;  // warm DenseIndex (what Searcher calls) p50 / warm raw p50 - 1
   double recall = 0, tuned_recall = -1;
   int queries = 0;
+  double open_s = -1, open_rss_mib = 0;          // --folder: reopening the saved store
+  double anon_mib = 0, file_mib = 0;             // RssAnon / RssFile after the queries
+  double lists_resident_mib = -1, rows_resident_mib = -1;  // page cache held by mapped lists / re-rank rows
+  double rerank_file_gib = 0;
+  double warm_p50 = 0;
 };
 
 // Raw FAISS search on the store's own inner index, with the store's tuned parameters (HNSW's
 // efSearch is already set on the index: FAISS 1.7.3 reads it from there) and
 // positions translated to record ids (what a caller of FAISS would have to do as well).
+// With re-ranking: FAISS's best factor x k by code, each re-scored from its row with a plain
+// loop (what a caller of FAISS would write), the best k kept.
 void raw_search(const StoreIndex& index, const float* unit_query, int k, float* scores,
                 faiss::Index::idx_t* labels) {
   const faiss::Index& inner = *index.faiss_index().index;
+  const auto& id_map = index.faiss_index().id_map;
+  const RerankFile* rows = index.rerank();
+  const int factor = rows ? index.settings().rerank_factor : 0;
   if (index.ivf()) {
     faiss::SearchParametersIVF p;
     p.nprobe = static_cast<std::size_t>(index.settings().nprobe);
+    if (factor > 0) {
+      const int fetch = k * factor;
+      std::vector<float> s(static_cast<std::size_t>(fetch));
+      std::vector<faiss::Index::idx_t> l(static_cast<std::size_t>(fetch));
+      inner.search(1, unit_query, fetch, s.data(), l.data(), &p);
+      std::vector<std::pair<float, faiss::Index::idx_t>> scored;
+      const int d = index.dim();
+      for (int i = 0; i < fetch; ++i) {
+        if (l[i] < 0) continue;
+        const float* x = rows->row(static_cast<std::uint64_t>(index.slots()[static_cast<std::size_t>(l[i])]));
+        double dot = 0, norm = 0;
+        for (int j = 0; j < d; ++j) {
+          dot += static_cast<double>(unit_query[j]) * x[j];
+          norm += static_cast<double>(x[j]) * x[j];
+        }
+        scored.emplace_back(static_cast<float>(dot / std::sqrt(norm)), id_map[static_cast<std::size_t>(l[i])]);
+      }
+      const std::size_t keep = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(k));
+      std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep), scored.end(),
+                        [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (int i = 0; i < k; ++i) {
+        scores[i] = static_cast<std::size_t>(i) < keep ? scored[static_cast<std::size_t>(i)].first : 0;
+        labels[i] = static_cast<std::size_t>(i) < keep ? scored[static_cast<std::size_t>(i)].second : -1;
+      }
+      return;
+    }
     inner.search(1, unit_query, k, scores, labels, &p);
   } else {
     inner.search(1, unit_query, k, scores, labels);
   }
-  const auto& id_map = index.faiss_index().id_map;
   for (int i = 0; i < k; ++i)
     if (labels[i] >= 0) labels[i] = id_map[static_cast<std::size_t>(labels[i])];
 }
 
 struct SweepPoint {
   int setting = 0;
+  int factor = 0;  // re-rank factor (0: none)
   double recall = 0, p50 = 0, p99 = 0, touched = 0;  // touched: distance computations / N
 };
 
@@ -178,14 +295,17 @@ struct SweepPoint {
 // (StoreIndex::set_settings needs exclusive access: the benchmark is single-threaded here),
 // single queries through VectorStore::search on one thread. The tuned setting is restored after.
 std::vector<SweepPoint> sweep(const VectorStore& store, const std::vector<int>& settings,
+                              const std::vector<int>& factors_wanted,
                               const std::vector<float>& query_data, std::size_t nq, int dim, int k,
                               const std::vector<std::vector<std::int64_t>>& truth, std::size_t n) {
   auto& index = const_cast<StoreIndex&>(VectorStoreInternals::index(store));
   const SearchSettings tuned = index.settings();
   std::vector<SweepPoint> points;
   if (!index.ivf() && !index.hnsw()) return points;
+  const std::vector<int> factors = index.rerank() && !factors_wanted.empty() ? factors_wanted : std::vector<int>{-1};
   OmpThreadScope one_thread(1);
-  for (const int value : settings) {
+  for (const int value : settings)
+  for (const int factor : factors) {
     SearchSettings s = tuned;
     if (index.ivf()) {
       if (value > static_cast<int>(index.ivf()->nlist)) continue;
@@ -193,6 +313,7 @@ std::vector<SweepPoint> sweep(const VectorStore& store, const std::vector<int>& 
     } else {
       s.ef_search = value;
     }
+    if (factor >= 0) s.rerank_factor = factor;
     index.set_settings(s);
     faiss::indexIVF_stats.reset();
     faiss::hnsw_stats.reset();
@@ -207,6 +328,7 @@ std::vector<SweepPoint> sweep(const VectorStore& store, const std::vector<int>& 
     }
     SweepPoint p;
     p.setting = value;
+    p.factor = s.rerank_factor;
     p.recall = static_cast<double>(found) / static_cast<double>(nq * k);
     p.p50 = percentile(ms, 0.5);
     p.p99 = percentile(ms, 0.99);
@@ -216,8 +338,8 @@ std::vector<SweepPoint> sweep(const VectorStore& store, const std::vector<int>& 
                                   static_cast<double>(n)
                             : -1;
     points.push_back(p);
-    std::printf("  sweep %s %d: recall@10 %.3f p50 %.3f ms p99 %.3f ms\n",
-                index.ivf() ? "nprobe" : "efSearch", value, p.recall, p.p50, p.p99);
+    std::printf("  sweep %s %d re-rank %d: recall@10 %.3f p50 %.3f ms p99 %.3f ms\n",
+                index.ivf() ? "nprobe" : "efSearch", value, p.factor, p.recall, p.p50, p.p99);
     std::fflush(stdout);
     if (p.recall >= 0.999) break;
   }
@@ -240,7 +362,11 @@ int main(int argc, char** argv) {
   std::size_t sweep_queries = 200;
   bool streamed = false;
   std::uint64_t index_memory_bytes = 0;
-  std::vector<int> sweep_settings;
+  std::vector<int> sweep_settings, sweep_factors;
+  int pq_m = 0, exact_queries = 3, search_threads = 1;
+  std::string phase = "both";  // build | search | both (--folder: build in one process, search in another)
+  bool rerank = true, cold = false;
+  std::string folder;
   std::string kinds = "flat,hnsw,ivf_flat,ivf_pq", datasets = "uniform,clustered";
   std::string command = argv[0];
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
@@ -260,11 +386,25 @@ int main(int argc, char** argv) {
     else if (flag == "--index-memory-mib") index_memory_bytes = std::stoull(value) << 20;
     else if (flag == "--sweep")
       for (const std::string& v : split(value)) sweep_settings.push_back(std::stoi(v));
+    else if (flag == "--sweep-factors")
+      for (const std::string& v : split(value)) sweep_factors.push_back(std::stoi(v));
+    else if (flag == "--pq-m") pq_m = std::stoi(value);
+    else if (flag == "--rerank") rerank = value == "1" || value == "yes";
+    else if (flag == "--folder") folder = value;
+    else if (flag == "--cold") cold = value == "1" || value == "yes";
+    else if (flag == "--exact-queries") exact_queries = std::stoi(value);
+    else if (flag == "--search-threads") search_threads = std::stoi(value);
+    else if (flag == "--phase") phase = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
+  if (phase != "both" && (folder.empty() || (phase != "build" && phase != "search"))) {
+    std::fprintf(stderr, "--phase build|search needs --folder\n");
+    return 2;
+  }
+  const bool build_phase = phase != "search", search_phase = phase != "build";
   const int k = 10;
   const int threads = omp_get_max_threads();
   std::printf("command: %s\nN=%zu dim=%d queries=%zu (flat: %zu) threads=%d load average at start: %s\n",
@@ -321,7 +461,28 @@ int main(int argc, char** argv) {
     // Ground truth: a Flat index over the same data (all queries in one batch), or, streamed,
     // FAISS's exact inner-product k-NN over each chunk merged into a running top k.
     std::vector<std::vector<std::int64_t>> truth(queries);
-    if (streamed) {
+    // A streamed scan of 10M vectors takes minutes: with --folder its result is kept there and
+    // read back by later runs over the same collection and queries.
+    const std::filesystem::path truth_file =
+        folder.empty() ? std::filesystem::path{}
+                       : std::filesystem::path(folder) / ("truth-" + dataset + "-" + std::to_string(n) + "x" +
+                                                          std::to_string(dim) + "-" + std::to_string(queries) + ".bin");
+    bool truth_cached = false;
+    if (search_phase && streamed && !truth_file.empty() && std::filesystem::exists(truth_file)) {
+      std::ifstream in(truth_file, std::ios::binary);
+      std::vector<std::int64_t> flat(queries * k);
+      in.read(reinterpret_cast<char*>(flat.data()), static_cast<std::streamsize>(flat.size() * sizeof(std::int64_t)));
+      if (in) {
+        for (std::size_t q = 0; q < queries; ++q)
+          for (int j = 0; j < k; ++j)
+            if (flat[q * k + j] > 0) truth[q].push_back(flat[q * k + j]);
+        truth_cached = true;
+        std::printf("[%s] exact ground truth read from %s\n", dataset.c_str(), truth_file.c_str());
+      }
+    }
+    if (!search_phase || truth_cached) {
+      // Building only (no queries), or the truth was kept by an earlier run.
+    } else if (streamed) {
       t0 = Clock::now();
       std::vector<std::vector<std::pair<float, std::int64_t>>> best(queries);
       std::vector<float> unit_rows, scores(queries * k);
@@ -349,6 +510,14 @@ int main(int argc, char** argv) {
       std::printf("[%s] exact ground truth for %zu queries (streamed scan) in %.1f s\n", dataset.c_str(), queries,
                   seconds_since(t0));
       std::fflush(stdout);
+      if (!truth_file.empty()) {
+        std::vector<std::int64_t> flat(queries * k, 0);
+        for (std::size_t q = 0; q < queries; ++q)
+          for (std::size_t j = 0; j < truth[q].size() && j < static_cast<std::size_t>(k); ++j) flat[q * k + j] = truth[q][j];
+        std::filesystem::create_directories(folder);
+        std::ofstream out(truth_file, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(flat.data()), static_cast<std::streamsize>(flat.size() * sizeof(std::int64_t)));
+      }
     } else {
       VectorStoreOptions o;
       o.force_kind = VectorIndexKind::flat;
@@ -384,6 +553,10 @@ int main(int argc, char** argv) {
       VectorStoreOptions o;
       o.force_kind = kind;
       o.index_memory_bytes = index_memory_bytes;
+      o.pq_m = pq_m;
+      o.rerank = rerank;
+      // Opened from files, lists are always mapped in place (the case beyond memory).
+      if (!folder.empty()) o.mmap_min_bytes = 0;
       if (two_level) o.two_level_kmeans_min_lists = 1;
       o.ef_construction = ef_construction;
       if (hnsw_quantizer_min_lists >= 0) o.hnsw_quantizer_min_lists = hnsw_quantizer_min_lists;
@@ -392,23 +565,55 @@ int main(int argc, char** argv) {
       row.dataset = dataset;
       row.kind = kind_name;
       const double rss0 = rss_mib();
-      VectorStore built(1, dim, o);
+      const std::filesystem::path where =
+          folder.empty() ? std::filesystem::path{} : std::filesystem::path(folder) / (dataset + "-" + kind_name);
+      std::optional<VectorStore> built;
       t0 = Clock::now();
-      built.rebuild(stream, static_cast<std::int64_t>(n));
+      if (where.empty()) {
+        built.emplace(1, dim, o);
+        built->rebuild(stream, static_cast<std::int64_t>(n));
+      } else if (build_phase) {
+        std::filesystem::remove_all(where);
+        built.emplace(VectorStore::open_detached(1, dim, where, o));
+        built->rebuild(stream, static_cast<std::int64_t>(n));
+        built->save();
+      }
+      row.build_s = built ? seconds_since(t0) : -1;
+      row.rss_delta_mib = rss_mib() - rss0;
+      if (!where.empty()) {
+        // As a server after a restart: the store opened from its files.
+        if (built)
+          std::printf("[%s] %s built and saved in %.1f s: %s\n", dataset.c_str(), kind_name.c_str(), row.build_s,
+                      built->describe().to_string().c_str());
+        std::fflush(stdout);
+        built.reset();
+        ::malloc_trim(0);  // what the build freed goes back to the system before memory is measured
+        if (!search_phase) continue;
+        if (cold) drop_page_cache(where);
+        const double before = rss_mib();
+        t0 = Clock::now();
+        built.emplace(VectorStore::open_detached(1, dim, where, o));
+        row.open_s = seconds_since(t0);
+        row.open_rss_mib = rss_mib() - before;
+        if (cold) drop_page_cache(where);
+        std::printf("[%s] %s opened in %.2f s, resident memory +%.0f MiB\n", dataset.c_str(), kind_name.c_str(),
+                    row.open_s, row.open_rss_mib);
+      }
       // The searcher's view of the same store (retrieval/dense_index.h): what `palimpsest search`
       // and planning call.
-      VectorStoreDenseIndex dense(std::move(built));
+      VectorStoreDenseIndex dense(std::move(*built));
+      built.reset();
       const VectorStore& store = dense.store();
-      row.build_s = seconds_since(t0);
       std::printf("[%s] %s: load average %s\n", dataset.c_str(), kind_name.c_str(), load_average().c_str());
-      row.rss_delta_mib = rss_mib() - rss0;
       const VectorIndexInfo info = store.describe();
       row.type = info.type;
       row.memory_mib = static_cast<double>(info.memory_bytes) / (1 << 20);
       row.tuned_recall = info.recall_at_10;
+      row.rerank_file_gib = static_cast<double>(info.rerank_bytes) / (1 << 30);
       row.param = info.ef_search > 0 ? "efSearch " + std::to_string(info.ef_search)
                   : info.nprobe > 0  ? "nprobe " + std::to_string(info.nprobe)
                                      : "-";
+      if (info.rerank_factor > 0) row.param += ", re-rank " + std::to_string(info.rerank_factor) + "x";
       std::printf("[%s] %s built in %.1f s: %s\n", dataset.c_str(), kind_name.c_str(), row.build_s,
                   info.to_string().c_str());
       std::fflush(stdout);
@@ -446,6 +651,36 @@ int main(int argc, char** argv) {
           }
         }
       }
+      if (search_threads > 1) {
+        // The same queries from several threads at once (each query on one thread, as a server
+        // runs them): per-query latency, throughput, and the same results as one thread.
+        std::atomic<std::size_t> next{0}, same{0};
+        std::vector<std::vector<double>> per_thread(static_cast<std::size_t>(search_threads));
+        std::vector<std::vector<std::int64_t>> single(nq);
+        for (std::size_t q = 0; q < nq; ++q)
+          for (const VectorHit& h : store.search(query_data.data() + q * dim, dim, k)) single[q].push_back(h.record_id);
+        const auto wall0 = Clock::now();
+        std::vector<std::thread> pool;
+        for (int t = 0; t < search_threads; ++t)
+          pool.emplace_back([&, t] {
+            for (std::size_t q; (q = next.fetch_add(1)) < nq;) {
+              std::vector<VectorHit> hits;
+              per_thread[static_cast<std::size_t>(t)].push_back(
+                  time_ms([&] { hits = store.search(query_data.data() + q * dim, dim, k); }));
+              std::vector<std::int64_t> got;
+              for (const VectorHit& h : hits) got.push_back(h.record_id);
+              same += got == single[q];
+            }
+          });
+        for (std::thread& t : pool) t.join();
+        const double wall = seconds_since(wall0);
+        std::vector<double> all;
+        for (const auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+        std::printf("[%s] %s: %d threads at once: p50 %.3f ms p99 %.3f ms, %.0f queries/s, %zu of %zu answers "
+                    "identical to one thread's\n",
+                    dataset.c_str(), kind_name.c_str(), search_threads, percentile(all, 0.5), percentile(all, 0.99),
+                    static_cast<double>(nq) / wall, same.load(), nq);
+      }
       row.p50 = percentile(store_ms, 0.5);
       row.p99 = percentile(store_ms, 0.99);
       row.raw_p50 = percentile(raw_ms, 0.5);
@@ -454,6 +689,51 @@ int main(int argc, char** argv) {
       row.overhead = percentile(warm_store_ms, 0.5) / row.raw_p50 - 1.0;
       row.dense_overhead = percentile(dense_ms, 0.5) / row.raw_p50 - 1.0;
       row.recall = static_cast<double>(found) / static_cast<double>(nq * k);
+      row.warm_p50 = percentile(warm_store_ms, 0.5);
+      row.anon_mib = status_mib("RssAnon");
+      row.file_mib = status_mib("RssFile");
+      if (const faiss::IndexIVF* ivf = index.ivf())
+        if (const auto* mapped = dynamic_cast<const MappedInvertedLists*>(ivf->invlists))
+          row.lists_resident_mib = static_cast<double>(mapped->resident_bytes()) / (1 << 20);
+      if (index.rerank()) row.rows_resident_mib = static_cast<double>(index.rerank()->resident_bytes()) / (1 << 20);
+      std::printf("[%s] %s: RssAnon %.0f MiB, RssFile %.0f MiB, mapped lists resident %.0f MiB, re-rank rows resident %.0f MiB\n",
+                  dataset.c_str(), kind_name.c_str(), row.anon_mib, row.file_mib, row.lists_resident_mib,
+                  row.rows_resident_mib);
+      if (index.rerank() && !index.rerank()->path().empty() && exact_queries > 0) {
+        // The exact baseline beyond memory: a scan of the stored vectors, one query at a time.
+        std::vector<double> scan_ms;
+        for (int q = 0; q < exact_queries; ++q)
+          scan_ms.push_back(exact_scan_of_file(*index.rerank(), unit_queries.data() + static_cast<std::size_t>(q) * dim, dim, k));
+        Row exact;
+        exact.dataset = dataset;
+        exact.kind = "exact scan of the re-rank file";
+        exact.type = "-";
+        exact.param = "-";
+        exact.queries = exact_queries;
+        exact.p50 = percentile(scan_ms, 0.5);
+        exact.p99 = percentile(scan_ms, 0.99);
+        exact.recall = 1;
+        exact.tuned_recall = 1;
+        // The same scan at memory speed: one query against 65,536 rows held in memory, scaled to N.
+        std::vector<float> chunk;
+        const std::size_t chunk_n = std::min<std::size_t>(n, 65536);
+        generate(0, chunk_n, false, chunk);
+        std::vector<double> chunk_ms;
+        for (int rep = 0; rep < 5; ++rep) {
+          const auto t = Clock::now();
+          float best = -2;
+          for (std::size_t i = 0; i < chunk_n; ++i) {
+            float dot = 0, norm_sq = 0;
+            inner_product_and_norm(unit_queries.data(), chunk.data() + i * dim, static_cast<std::size_t>(dim), &dot, &norm_sq);
+            best = std::max(best, dot / std::sqrt(norm_sq));
+          }
+          chunk_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count() + (best > 2 ? 1 : 0));
+        }
+        exact.warm_p50 = percentile(chunk_ms, 0.5) * static_cast<double>(n) / static_cast<double>(chunk_n);
+        std::printf("[%s] exact scan of the re-rank file (%.1f GiB): p50 %.0f ms over %d queries; in memory about %.0f ms\n",
+                    dataset.c_str(), row.rerank_file_gib, exact.p50, exact_queries, exact.warm_p50);
+        rows.push_back(exact);
+      }
       std::printf("[%s] %s: p50 %.3f ms p99 %.3f ms (raw FAISS p50 %.3f ms, store overhead %+.1f %%, "
                   "DenseIndex overhead %+.1f %%) recall@10 %.3f\n",
                   dataset.c_str(), kind_name.c_str(), row.p50, row.p99, row.raw_p50,
@@ -461,7 +741,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       rows.push_back(row);
       if (!sweep_settings.empty()) {
-        auto points = sweep(store, sweep_settings, query_data, std::min(sweep_queries, queries), dim, k, truth, n);
+        auto points = sweep(store, sweep_settings, sweep_factors, query_data, std::min(sweep_queries, queries), dim, k, truth, n);
         if (!points.empty()) frontiers.emplace_back(dataset + " | " + kind_name + " | `" + row.type + "`", std::move(points));
       }
     }
@@ -478,25 +758,45 @@ int main(int argc, char** argv) {
                 r.rss_delta_mib, r.param.c_str(), r.tuned_recall, r.p50, r.p99, r.recall, r.raw_p50,
                 100.0 * r.overhead, 100.0 * r.dense_overhead);
   }
+  if (!folder.empty() && search_phase) {
+    std::printf("\nOpened from files (--folder%s): memory after the queries, and the exact baseline\n\n",
+                cold ? ", page cache dropped before the queries" : "");
+    std::printf("| dataset | kind | open (s) | RSS at open (MiB) | p50, first run (ms) | p50, warm (ms) | RssAnon (MiB) | "
+                "RssFile (MiB) | lists resident (MiB) | re-rank rows resident (MiB) | re-rank file (GiB) |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const Row& r : rows) {
+      if (r.type == "-") {
+        std::printf("| %s | %s | - | - | %.0f | about %.0f in memory | - | - | - | - | - |\n", r.dataset.c_str(),
+                    r.kind.c_str(), r.p50, r.warm_p50);
+        continue;
+      }
+      std::printf("| %s | %s | %.2f | %+.0f | %.3f | %.3f | %.0f | %.0f | %.0f | %.0f | %.2f |\n", r.dataset.c_str(),
+                  r.kind.c_str(), r.open_s, r.open_rss_mib, r.p50, r.warm_p50, r.anon_mib, r.file_mib,
+                  r.lists_resident_mib, r.rows_resident_mib, r.rerank_file_gib);
+    }
+  }
   if (!frontiers.empty()) {
     std::printf("\nRecall/latency frontier (%zu single queries each, one thread):\n\n", std::min(sweep_queries, queries));
-    std::printf("| dataset | kind | FAISS type | nprobe / efSearch | recall@10 | p50 (ms) | p99 (ms) | p50 / exact p50 | vectors scanned (%% of N) |\n");
-    std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    std::printf("| dataset | kind | FAISS type | nprobe / efSearch | re-rank factor | recall@10 | p50 (ms) | p99 (ms) | exact p50 / p50 | vectors scanned (%% of N) |\n");
+    std::printf("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const auto& [name, points] : frontiers) {
-      // The exact baseline of the same dataset in this run, when --kinds included flat.
+      // The exact baseline of the same dataset in this run: Flat when --kinds included it, else
+      // the exact scan of the re-rank file.
       double exact_p50 = 0;
       for (const Row& r : rows)
-        if (r.kind == "flat" && name.rfind(r.dataset + " |", 0) == 0) exact_p50 = r.p50;
+        if ((r.kind == "flat" || r.type == "-") && name.rfind(r.dataset + " |", 0) == 0) exact_p50 = r.p50;
       for (const SweepPoint& p : points) {
-        const std::string ratio = exact_p50 > 0 ? std::to_string(p.p50 / exact_p50).substr(0, 5) : "-";
+        char ratio[32] = "-";
+        if (exact_p50 > 0 && p.p50 > 0) std::snprintf(ratio, sizeof ratio, "%.0f", exact_p50 / p.p50);
         const std::string touched = p.touched >= 0 ? std::to_string(100.0 * p.touched).substr(0, 5) : "-";
-        std::printf("| %s | %d | %.3f | %.3f | %.3f | %s | %s |\n", name.c_str(), p.setting, p.recall, p.p50,
-                    p.p99, ratio.c_str(), touched.c_str());
+        std::printf("| %s | %d | %d | %.3f | %.3f | %.3f | %s | %s |\n", name.c_str(), p.setting, p.factor, p.recall,
+                    p.p50, p.p99, ratio, touched.c_str());
       }
     }
   }
   VectorStoreOptions default_options;
   default_options.index_memory_bytes = index_memory_bytes;
+  default_options.rerank = rerank;
   const IndexPlan default_plan = plan_index(static_cast<std::int64_t>(n), dim, default_options);
   std::printf("\nLatency: %zu single queries (Flat: %zu), one OpenMP thread; recall@10 against a Flat "
               "index over the same data; p50/p99 from each query's first run; wrapper overhead: p50 of "

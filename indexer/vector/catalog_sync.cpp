@@ -1,15 +1,18 @@
 #include "indexer/vector/catalog_sync.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "indexer/vector/rerank_file.h"
 #include "indexer/vector/vector_math.h"
 #include "schema/embedding_store.h"
 
 namespace palimpsest {
 
 std::string CatalogDiff::summary() const {
-  std::string s = std::to_string(missing.size()) + " missing, " + std::to_string(changed.size()) +
-                  " changed, " + std::to_string(extra.size()) + " no longer in the catalog";
+  std::string s = std::to_string(missing.size()) + " missing, " + std::to_string(changed.size()) + " changed";
+  if (damaged_rows > 0) s += " (" + std::to_string(damaged_rows) + " of them in the re-rank file only)";
+  s += ", " + std::to_string(extra.size()) + " no longer in the catalog";
   if (!invalid.empty())
     s += ", " + std::to_string(invalid.size()) + " unusable (first: record " +
          std::to_string(invalid.front()) + " " + first_invalid_reason + ")";
@@ -22,6 +25,19 @@ CatalogDiff diff_with_catalog(Catalog& catalog, std::int64_t model_id, int dim,
   std::vector<std::int64_t> catalog_ids;  // ascending: for_each_embedding goes in id order
   std::vector<float> unit(static_cast<std::size_t>(dim));
   std::int64_t present = 0;  // catalog ids the index holds
+  const RerankFile* rows = index.rerank();
+  // Rows are read in about file order: read-ahead on for the pass, and the pages let go after.
+  struct SequentialPass {
+    explicit SequentialPass(const RerankFile* f) : file(f) {
+      if (file) file->set_sequential(true);
+    }
+    ~SequentialPass() {
+      if (!file) return;
+      file->set_sequential(false);
+      file->release();
+    }
+    const RerankFile* file;
+  } pass(rows);
   catalog.embeddings().for_each(model_id, [&](std::int64_t id, const float* v, int d) {
     ++diff.catalog_count;
     catalog_ids.push_back(id);
@@ -35,10 +51,20 @@ CatalogDiff diff_with_catalog(Catalog& catalog, std::int64_t model_id, int dim,
       return true;
     }
     const auto fp = index.fingerprint(id);
-    if (!fp) diff.missing.push_back(id);
-    else if (*fp != vector_fingerprint(v, d)) diff.changed.push_back(id);
+    if (!fp) {
+      diff.missing.push_back(id);
+    } else if (*fp != vector_fingerprint(v, d)) {
+      diff.changed.push_back(id);
+    } else if (rows) {
+      const std::int64_t r = index.slot(id);
+      if (r < 0 || std::memcmp(rows->row(static_cast<std::uint64_t>(r)), v, static_cast<std::size_t>(d) * sizeof(float)) != 0) {
+        diff.changed.push_back(id);
+        ++diff.damaged_rows;
+      }
+    }
     return true;
   });
+
   if (index.live() > present) {  // some index ids are not in the catalog: find them
     index.for_each_live([&](std::int64_t id, std::uint64_t) {
       if (!std::binary_search(catalog_ids.begin(), catalog_ids.end(), id)) diff.extra.push_back(id);

@@ -25,8 +25,9 @@ int rank(VectorIndexKind kind) {
 }
 
 // PQ sub-quantizer counts in order of preference (more bytes, better recall); each must divide
-// the dimension.
-int choose_pq_m(int dim, std::int64_t n, std::uint64_t budget, std::uint64_t fixed_bytes) {
+// the dimension. With re-ranking the codes only pick candidates, so they never grow past the
+// default (bigger codes cost scan time for what a few more re-ranked candidates give).
+int choose_pq_m(int dim, std::int64_t n, std::uint64_t budget, std::uint64_t fixed_bytes, bool rerank) {
   std::vector<int> candidates;
   for (int m : {128, 96, 64, 48, 32, 24, 16, 12, 8, 4, 2, 1})
     if (m <= dim / 2 && dim % m == 0) candidates.push_back(m);
@@ -39,9 +40,11 @@ int choose_pq_m(int dim, std::int64_t n, std::uint64_t budget, std::uint64_t fix
       break;
     }
   if (budget == 0) return preferred;
+  const int largest = rerank ? preferred : std::max(preferred, dim / 4);  // more than dim/4 buys little
   for (int m : candidates) {
-    if (m > std::max(preferred, dim / 4)) continue;  // more bytes than dim/4 buys little
-    const std::uint64_t bytes = fixed_bytes + static_cast<std::uint64_t>(n) * (m + 8 + kPerEntryOverhead);
+    if (m > largest) continue;
+    const std::uint64_t bytes =
+        fixed_bytes + static_cast<std::uint64_t>(n) * (m + 8 + kPerEntryOverhead + (rerank ? 8 : 0));
     if (bytes <= budget) return m;
   }
   return candidates.back();  // nothing fits: the smallest codes, and the plan says so
@@ -68,7 +71,9 @@ IndexPlan make_plan(VectorIndexKind kind, std::int64_t n, int dim, const VectorS
         n, std::max<std::int64_t>(wanted, static_cast<std::int64_t>(p.nlist) * kMinPointsPerCentroid));
     if (kind == VectorIndexKind::ivf_pq) {
       const std::uint64_t centroids = static_cast<std::uint64_t>(p.nlist) * dim * 4;
-      p.pq_m = choose_pq_m(dim, n, o.index_memory_bytes, centroids);
+      p.rerank = o.rerank;
+      p.pq_m = o.pq_m > 0 && dim % o.pq_m == 0 ? o.pq_m
+                                               : choose_pq_m(dim, n, o.index_memory_bytes, centroids, p.rerank);
       // 8-bit codes need 256 * 39 training points; small (test-sized) collections get fewer
       // centroids per sub-quantizer rather than a degenerate codebook.
       p.pq_bits = 8;
@@ -103,6 +108,11 @@ std::string human_bytes(std::uint64_t b) {
   return s.str();
 }
 
+std::string with_rerank(const IndexPlan& plan, std::string reason) {
+  if (plan.rerank) reason += ", candidates re-ranked exactly from the full vectors on disk";
+  return reason;
+}
+
 }  // namespace
 
 int choose_nlist(std::int64_t n) {
@@ -129,7 +139,7 @@ std::uint64_t estimate_index_bytes(const IndexPlan& plan, std::int64_t n, int di
       break;
     case VectorIndexKind::ivf_flat: per += vec + 8; break;
     case VectorIndexKind::ivf_pq:
-      per += static_cast<std::uint64_t>(plan.pq_m) * plan.pq_bits / 8 + 8;
+      per += static_cast<std::uint64_t>(plan.pq_m) * plan.pq_bits / 8 + 8 + (plan.rerank ? 8 : 0);
       fixed += static_cast<std::uint64_t>(dim) * (std::uint64_t{1} << plan.pq_bits) * 4;
       if (plan.opq) fixed += vec * dim;
       break;
@@ -144,7 +154,7 @@ std::uint64_t estimate_index_bytes(const IndexPlan& plan, std::int64_t n, int di
 IndexPlan plan_index(std::int64_t n, int dim, const VectorStoreOptions& o) {
   if (o.force_kind) {
     IndexPlan p = make_plan(*o.force_kind, n, dim, o);
-    p.reason = "forced by options";
+    p.reason = with_rerank(p, "forced by options");
     return p;
   }
   VectorIndexKind kind = VectorIndexKind::ivf_pq;
@@ -163,6 +173,7 @@ IndexPlan plan_index(std::int64_t n, int dim, const VectorStoreOptions& o) {
   } else {
     why = std::to_string(o.ivf_flat_max) + " vectors or more: compressed inverted lists";
   }
+
   IndexPlan p = make_plan(kind, n, dim, o);
   // Under a memory budget, step down to cheaper kinds until one fits (IVF-PQ picks its code
   // size to fit, or uses its smallest when nothing does).
@@ -179,7 +190,7 @@ IndexPlan plan_index(std::int64_t n, int dim, const VectorStoreOptions& o) {
   }
   if (o.index_memory_bytes > 0 && p.estimated_bytes > o.index_memory_bytes)
     why += "; even the smallest codes need about " + human_bytes(p.estimated_bytes);
-  p.reason = why;
+  p.reason = with_rerank(p, why);
   return p;
 }
 

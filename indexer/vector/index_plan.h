@@ -23,6 +23,7 @@ struct IndexPlan {
   int pq_m = 0;                  // PQ sub-quantizers (bytes per vector at 8 bits)
   int pq_bits = 0;
   bool opq = false;
+  bool rerank = false;           // IVF-PQ: candidates re-scored from the full vectors (rerank_file.h)
   int hnsw_m = 0;
   int ef_construction = 0;
   std::int64_t train_points = 0;  // sample size for training; 0 when the index needs none
@@ -37,7 +38,9 @@ IndexPlan plan_index(std::int64_t n, int dim, const VectorStoreOptions& options)
 // 4*sqrt(n) .. 16*sqrt(n)), halved while the lists would get fewer than 39 training points.
 int choose_nlist(std::int64_t n);
 
-// Estimated memory of a kind for n vectors, including the id map and fingerprints.
+// Estimated memory of a kind for n vectors, including the id map and fingerprints (and the
+// inverted lists, whether in memory or mapped: hot lists are resident either way). The re-rank
+// file's rows are not included: they stay on disk, and only those a query reads come in.
 std::uint64_t estimate_index_bytes(const IndexPlan& plan, std::int64_t n, int dim);
 
 // Why an index built to `built` (when the collection had `trained_at` live vectors), now with

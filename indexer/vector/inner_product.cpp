@@ -84,4 +84,29 @@ void inner_product_x4(const float* x, const float* const q[4], std::size_t d, fl
   for (int j = 0; j < 4; ++j) out[j] = s[j];
 }
 
+PALIMPSEST_CLONES
+void inner_product_and_norm(const float* q, const float* x, std::size_t d, float* dot, float* norm_sq) {
+  v8sf a0 = {}, a1 = {}, n0 = {}, n1 = {};
+  std::size_t i = 0;
+  for (; i + 16 <= d; i += 16) {
+    const v8sf x0 = load8(x + i), x1 = load8(x + i + 8);
+    a0 += x0 * load8(q + i);
+    a1 += x1 * load8(q + i + 8);
+    n0 += x0 * x0;
+    n1 += x1 * x1;
+  }
+  for (; i + 8 <= d; i += 8) {
+    const v8sf x0 = load8(x + i);
+    a0 += x0 * load8(q + i);
+    n0 += x0 * x0;
+  }
+  float s = horizontal_sum(a0 + a1), n = horizontal_sum(n0 + n1);
+  for (; i < d; ++i) {
+    s += x[i] * q[i];
+    n += x[i] * x[i];
+  }
+  *dot = s;
+  *norm_sq = n;
+}
+
 }  // namespace palimpsest

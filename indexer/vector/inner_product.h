@@ -18,4 +18,8 @@ float inner_product(const float* a, const float* b, std::size_t d);
 // what makes many-queries-against-many-vectors (k-means, ground truth) compute-bound.
 void inner_product_x4(const float* x, const float* const q[4], std::size_t d, float out[4]);
 
+// *dot = inner_product(q, x, d) and *norm_sq = inner_product(x, x, d), in one pass over x:
+// re-ranking scores a stored vector that is not normalised.
+void inner_product_and_norm(const float* q, const float* x, std::size_t d, float* dot, float* norm_sq);
+
 }  // namespace palimpsest

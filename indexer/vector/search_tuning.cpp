@@ -35,6 +35,54 @@ std::vector<SearchSettings> ladder(const StoreIndex& index) {
   return steps;
 }
 
+// IVF-PQ with re-ranking: two knobs, nprobe (which lists) and the re-rank factor (how many of
+// their best-coded entries are re-scored exactly). For each nprobe, cheapest first, the factor
+// grows until the target is reached or more candidates from those lists stop adding recall;
+// nprobe grows while the cheapest setting at the next nprobe could still beat the best one found
+// (its factor-1 latency is lower) and the lists still add recall.
+SearchSettings tune_reranked(StoreIndex& index, const TuningSample& sample, const VectorStoreOptions& options) {
+  const int nlist = static_cast<int>(index.ivf()->nlist);
+  SearchSettings reached, best;
+  bool have_reached = false, have_best = false;
+  double previous_nprobe_recall = -1;
+  for (int p = 1;; p *= 2) {
+    const int nprobe = std::min(p, nlist);
+    double best_here = -1, first_p50 = 0;
+    SearchSettings previous;
+    bool have_previous = false;
+    for (int factor : {1, 2, 4, 8, 16, 32, 64}) {
+      SearchSettings s;
+      s.nprobe = nprobe;
+      s.rerank_factor = factor;
+      index.set_settings(s);
+      s.recall_at_10 = measure_recall(index, sample, &s.p50_ms);
+      if (factor == 1) first_p50 = s.p50_ms;
+      if (have_best && s.p50_ms > options.latency_limit_ms) break;
+      if (!have_best || s.recall_at_10 > best.recall_at_10) {
+        best = s;
+        have_best = true;
+      }
+      best_here = std::max(best_here, s.recall_at_10);
+      if (s.recall_at_10 >= options.target_recall) {
+        if (!have_reached || s.p50_ms < reached.p50_ms) reached = s;
+        have_reached = true;
+        break;
+      }
+      // These lists hold nothing more: a wider search is needed, not more candidates.
+      if (have_previous && s.recall_at_10 < previous.recall_at_10 * 1.005 + 1e-4) break;
+      previous = s;
+      have_previous = true;
+    }
+    if (have_reached && first_p50 >= reached.p50_ms) break;
+    if (!have_reached && p > 1 && best_here < previous_nprobe_recall * 1.02 + 1e-4) break;
+    previous_nprobe_recall = std::max(previous_nprobe_recall, best_here);
+    if (first_p50 > options.latency_limit_ms || nprobe >= nlist) break;
+  }
+  const SearchSettings chosen = have_reached ? reached : best;
+  index.set_settings(chosen);
+  return chosen;
+}
+
 }  // namespace
 
 TuningSample::TuningSample(int dim, int k) : dim_(dim), k_(k) {}
@@ -113,11 +161,13 @@ SearchSettings tune_search(StoreIndex& index, const TuningSample& sample,
   }
   if (sample.size() == 0) {  // nothing to measure with: a middle setting, recall unknown
     chosen = steps[std::min<std::size_t>(steps.size() - 1, 4)];
+    if (index.rerank()) chosen.rerank_factor = 8;
     chosen.recall_at_10 = -1;
     index.set_settings(chosen);
     return chosen;
   }
   OmpThreadScope threads(options.search_threads);
+  if (index.rerank()) return tune_reranked(index, sample, options);
   bool have = false;
   for (SearchSettings s : steps) {
     index.set_settings(s);

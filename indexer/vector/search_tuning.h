@@ -48,8 +48,9 @@ double measure_recall(const StoreIndex& index, const TuningSample& sample, doubl
 
 // The cheapest setting that reaches options.target_recall, never slower than
 // options.latency_limit_ms unless even the cheapest is, and not wider than the point where
-// recall stops improving; with what it measured. Flat indexes
-// need no tuning (recall 1).
+// recall stops improving; with what it measured. Flat indexes need no tuning (recall 1). An
+// IVF-PQ index that re-ranks gets nprobe and its re-rank factor tuned together (the cheapest
+// pair by measured p50 that reaches the target).
 // Leaves the chosen settings applied to `index` (which must not be searched by other threads
 // meanwhile: see StoreIndex::set_settings).
 SearchSettings tune_search(StoreIndex& index, const TuningSample& sample,

@@ -1,6 +1,7 @@
 #include "indexer/vector/store_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <mutex>
 
@@ -14,6 +15,10 @@
 #include <faiss/invlists/InvertedLists.h>
 
 #include "indexer/vector/gpu_support.h"
+#include "indexer/vector/index_file_error.h"
+#include "indexer/vector/inner_product.h"
+#include "indexer/vector/mapped_lists.h"
+#include "indexer/vector/rerank_file.h"
 #include "indexer/vector/two_level_kmeans.h"
 #include "indexer/vector/vectorised_flat.h"
 
@@ -65,7 +70,8 @@ void collect(const std::vector<float>& scores, const std::vector<idx_t>& labels,
              std::vector<VectorHit>& out) {
   for (std::size_t i = 0; i < labels.size() && static_cast<int>(out.size()) < k; ++i) {
     const idx_t pos = labels[i];
-    if (pos < 0) continue;  // FAISS pads with -1 when it found fewer than k
+    // FAISS pads with -1 when it found fewer than k; a label past the map is never trusted.
+    if (pos < 0 || pos >= static_cast<idx_t>(id_map.size())) continue;
     const idx_t id = id_map[static_cast<std::size_t>(pos)];
     if (id < 0 || (filter && !(*filter)(id))) continue;
     out.push_back({id, scores[i]});
@@ -121,13 +127,18 @@ StoreIndex::StoreIndex(const IndexPlan& plan, int dim) : plan_(plan), dim_(dim) 
 }
 
 StoreIndex::StoreIndex(std::unique_ptr<faiss::IndexIDMap2> map, const IndexPlan& plan,
-                       std::vector<std::uint64_t> fingerprints, bool memory_mapped)
+                       std::vector<std::uint64_t> fingerprints, std::vector<std::int64_t> slots,
+                       bool memory_mapped)
     : plan_(plan), dim_(static_cast<int>(map->d)), map_(std::move(map)),
-      fingerprints_(std::move(fingerprints)), memory_mapped_(memory_mapped) {
+      fingerprints_(std::move(fingerprints)), slots_(std::move(slots)), memory_mapped_(memory_mapped) {
   if (map_->metric_type != faiss::METRIC_INNER_PRODUCT)
     throw VectorStoreError("the index does not use inner-product similarity");
   if (fingerprints_.size() != map_->id_map.size() || map_->index->ntotal != map_->ntotal)
     throw VectorStoreError("the index and its id map disagree on the number of entries");
+  if (plan_.rerank ? slots_.size() != map_->id_map.size() : !slots_.empty())
+    throw VectorStoreError("the index and its re-rank rows disagree on the number of entries");
+  if (plan_.rerank && plan_.kind != VectorIndexKind::ivf_pq)
+    throw VectorStoreError("only IVF-PQ indexes re-rank, not " + plan_.factory);
   map_->index = install_vectorised_flat(map_->index);
   locate_parts();
   const bool want_hnsw = plan_.kind == VectorIndexKind::hnsw;
@@ -206,13 +217,55 @@ void StoreIndex::for_each_live(
 }
 
 void StoreIndex::add(std::int64_t n, const std::int64_t* ids, const float* unit_vectors,
-                     const std::uint64_t* fingerprints) {
+                     const std::uint64_t* fingerprints, const float* raw_vectors) {
   if (n <= 0) return;
+  if (reranks() && (!rerank_ || !raw_vectors))
+    throw VectorStoreError("the index " + plan_.factory + " re-ranks, but has no re-rank file or rows to add");
   materialise();
   gpu_.reset();
   if (needs_training()) throw VectorStoreError("the index " + plan_.factory + " is not trained");
+  // The rows first: should FAISS refuse the vectors, they are only dead rows.
+  std::uint64_t first_row = 0;
+  if (reranks()) {
+    try {
+      first_row = rerank_->append(raw_vectors, static_cast<std::size_t>(n));
+    } catch (const IndexFileError& e) {
+      throw VectorStoreError(e.what());
+    }
+  }
   map_->add_with_ids(n, unit_vectors, ids);
   fingerprints_.insert(fingerprints_.end(), fingerprints, fingerprints + n);
+  if (reranks())
+    for (std::int64_t i = 0; i < n; ++i) slots_.push_back(static_cast<std::int64_t>(first_row) + i);
+}
+
+void StoreIndex::attach_rerank(std::unique_ptr<RerankFile> file) {
+  if (!reranks()) throw VectorStoreError("the index " + plan_.factory + " does not re-rank");
+  if (!file || file->dim() != dim_) throw VectorStoreError("the re-rank file does not hold " + std::to_string(dim_) + "-d rows");
+  const std::uint64_t rows = file->rows();
+  for (const std::int64_t r : slots_)
+    if (r < 0 || static_cast<std::uint64_t>(r) >= rows)
+      throw VectorStoreError("an index entry points at re-rank row " + std::to_string(r) + " of " + std::to_string(rows));
+  rerank_ = std::move(file);
+}
+
+std::int64_t StoreIndex::slot(std::int64_t id) const {
+  if (!reranks()) return -1;
+  const auto it = map_->rev_map.find(id);
+  return it == map_->rev_map.end() ? -1 : slots_[static_cast<std::size_t>(it->second)];
+}
+
+std::string StoreIndex::health_reason(double max_dead_fraction) const {
+  if (ivf_)
+    if (const auto* mapped = dynamic_cast<const MappedInvertedLists*>(ivf_->invlists); mapped && mapped->damaged_list() >= 0)
+      return "inverted list " + std::to_string(mapped->damaged_list()) + " of " + mapped->file() + " is damaged";
+  if (rerank_ && rerank_->rows() > 0) {
+    const std::uint64_t dead = rerank_->rows() - std::min<std::uint64_t>(rerank_->rows(), slots_.size());
+    if (static_cast<double>(dead) > max_dead_fraction * static_cast<double>(rerank_->rows()))
+      return std::to_string(dead) + " of " + std::to_string(rerank_->rows()) +
+             " re-rank rows belong to removed or replaced records";
+  }
+  return {};
 }
 
 std::int64_t StoreIndex::remove(const std::vector<std::int64_t>& ids) {
@@ -256,10 +309,12 @@ std::int64_t StoreIndex::remove(const std::vector<std::int64_t>& ids) {
     if (marks[pos]) continue;
     map_->id_map[out] = map_->id_map[pos];
     fingerprints_[out] = fingerprints_[pos];
+    if (!slots_.empty()) slots_[out] = slots_[pos];  // the removed entries' rows become dead
     ++out;
   }
   map_->id_map.resize(out);
   fingerprints_.resize(out);
+  if (!slots_.empty()) slots_.resize(out);
   map_->ntotal = static_cast<idx_t>(out);
   map_->construct_rev_map();
   if (map_->index->ntotal != map_->ntotal)
@@ -303,9 +358,15 @@ void StoreIndex::search_flat(const float* q, int k, const IdFilter* filter,
 
 void StoreIndex::search_ivf(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const {
   const SearchSettings& s = settings_;
-  std::vector<float> scores(static_cast<std::size_t>(k));
-  std::vector<idx_t> labels(static_cast<std::size_t>(k));
-  if (gpu_ && !filter) {
+  const bool rerank = rerank_ && s.rerank_factor > 0;
+  // With re-ranking, FAISS's best rerank_factor x k by code are the candidates.
+  const std::int64_t fetch =
+      rerank ? std::min<std::int64_t>(live(), static_cast<std::int64_t>(k) * s.rerank_factor) : k;
+  thread_local std::vector<float> scores;
+  thread_local std::vector<idx_t> labels;
+  scores.resize(static_cast<std::size_t>(fetch));
+  labels.resize(static_cast<std::size_t>(fetch));
+  if (gpu_ && !filter && !rerank) {
     gpu_->search(1, q, k, scores.data(), labels.data());
     collect(scores, labels, map_->id_map, filter, k, out);
     return;
@@ -316,14 +377,54 @@ void StoreIndex::search_ivf(const float* q, int k, const IdFilter* filter, std::
   params.nprobe = static_cast<std::size_t>(std::clamp(s.nprobe > 0 ? s.nprobe : 1, 1, nlist));
   params.sel = filter ? &selector : nullptr;
   while (true) {
-    map_->index->search(1, q, k, scores.data(), labels.data(), &params);
+    map_->index->search(1, q, fetch, scores.data(), labels.data(), &params);
     selector.rethrow();
     out.clear();
-    collect(scores, labels, map_->id_map, filter, k, out);
+    if (rerank) rerank_candidates(q, k, labels, filter, out);
+    else collect(scores, labels, map_->id_map, filter, k, out);
     // With a selective filter the probed lists may hold fewer than k accepted records: widen.
     if (!filter || static_cast<int>(out.size()) >= k || static_cast<int>(params.nprobe) >= nlist) break;
     params.nprobe = std::min<std::size_t>(static_cast<std::size_t>(nlist), params.nprobe * 4);
   }
+}
+
+void StoreIndex::rerank_candidates(const float* q, int k, const std::vector<idx_t>& labels, const IdFilter* filter,
+                                   std::vector<VectorHit>& out) const {
+  thread_local std::vector<std::int64_t> rows;
+  thread_local std::vector<VectorHit> scored;
+  rows.clear();
+  scored.clear();
+  for (const idx_t pos : labels) {
+    if (pos < 0 || pos >= static_cast<idx_t>(slots_.size())) continue;
+    const idx_t id = map_->id_map[static_cast<std::size_t>(pos)];
+    if (id < 0 || (filter && !(*filter)(id))) continue;
+    rows.push_back(slots_[static_cast<std::size_t>(pos)]);
+    scored.push_back({id, 0});
+  }
+  // Every candidate's row is asked for at once, so cold rows are read in parallel.
+  rerank_->prefetch(rows.data(), rows.size());
+  const std::size_t d = static_cast<std::size_t>(dim_);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const float* x = rerank_->row(static_cast<std::uint64_t>(rows[i]));
+    float dot = 0, norm_sq = 0;
+    inner_product_and_norm(q, x, d, &dot, &norm_sq);
+    if (!(norm_sq > 1e-30f) || !std::isfinite(norm_sq)) {  // tiny or huge components: in double
+      double dd = 0, nn = 0;
+      for (std::size_t j = 0; j < d; ++j) {
+        dd += static_cast<double>(q[j]) * x[j];
+        nn += static_cast<double>(x[j]) * x[j];
+      }
+      scored[i].score = static_cast<float>(dd / std::sqrt(nn));
+    } else {
+      scored[i].score = dot / std::sqrt(norm_sq);
+    }
+  }
+  const std::size_t keep = std::min<std::size_t>(scored.size(), static_cast<std::size_t>(k));
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep), scored.end(),
+                    [](const VectorHit& a, const VectorHit& b) {
+                      return a.score != b.score ? a.score > b.score : a.record_id < b.record_id;
+                    });
+  out.assign(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep));
 }
 
 void StoreIndex::search_hnsw(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const {
@@ -364,15 +465,19 @@ void StoreIndex::materialise() {
   if (!memory_mapped_) return;
   if (ivf_) {
     const faiss::InvertedLists* mapped = ivf_->invlists;
-    auto* lists = new faiss::ArrayInvertedLists(mapped->nlist, mapped->code_size);
-    for (std::size_t l = 0; l < mapped->nlist; ++l) {
-      const std::size_t n = mapped->list_size(l);
-      if (n == 0) continue;
-      faiss::InvertedLists::ScopedIds ids(mapped, l);
-      faiss::InvertedLists::ScopedCodes codes(mapped, l);
-      lists->add_entries(l, n, ids.get(), codes.get());
+    auto lists = std::make_unique<faiss::ArrayInvertedLists>(mapped->nlist, mapped->code_size);
+    try {
+      for (std::size_t l = 0; l < mapped->nlist; ++l) {
+        const std::size_t n = mapped->list_size(l);
+        if (n == 0) continue;
+        faiss::InvertedLists::ScopedIds ids(mapped, l);  // checks the list's CRC first
+        faiss::InvertedLists::ScopedCodes codes(mapped, l);
+        lists->add_entries(l, n, ids.get(), codes.get());
+      }
+    } catch (const IndexFileError& e) {  // a damaged list: the index stays as it was
+      throw VectorStoreError(e.what());
     }
-    ivf_->replace_invlists(lists, true);
+    ivf_->replace_invlists(lists.release(), true);
   }
   memory_mapped_ = false;
 }
@@ -384,7 +489,7 @@ void StoreIndex::refresh_gpu_copy(bool wanted) {
 
 std::uint64_t StoreIndex::memory_bytes() const {
   return structure_bytes(map_->index, memory_mapped_) + map_->id_map.size() * 8 +
-         fingerprints_.size() * 8 + map_->rev_map.size() * 40;
+         fingerprints_.size() * 8 + slots_.size() * 8 + map_->rev_map.size() * 40;
 }
 
 }  // namespace palimpsest

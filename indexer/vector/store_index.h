@@ -12,6 +12,12 @@
 // labels are renumbered, id_map is compacted alongside). FAISS's HNSW cannot remove, so an
 // HNSW entry is tombstoned (id_map[pos] = -1, which is also how it is saved) and skipped at
 // search time; maintain() rebuilds once too many accumulate.
+//
+// Re-ranking (IVF-PQ when the plan says so): every entry also has a row in a RerankFile holding
+// its full vector (slots(), parallel to id_map). A search asks the PQ index for
+// rerank_factor x k candidates, scores each exactly against its row and keeps the best k, so
+// the scores it returns are exact cosine similarities. Removal leaves dead rows behind
+// (health_reason() asks for a rebuild once too many are dead).
 
 #include <cstdint>
 #include <functional>
@@ -31,10 +37,13 @@ struct IndexIVF;
 
 namespace palimpsest {
 
+class RerankFile;
+
 // Search-time parameters and what tuning measured with them.
 struct SearchSettings {
   int nprobe = 0;             // IVF
   int ef_search = 0;          // HNSW
+  int rerank_factor = 0;      // IVF-PQ with re-ranking: rerank_factor x k candidates re-scored (0: none)
   double recall_at_10 = -1;   // against exact search on the tuning sample; -1 not measured
   double p50_ms = 0;          // single-query median while tuning
 };
@@ -45,10 +54,11 @@ class StoreIndex {
  public:
   // An empty index following `plan` (untrained when the plan needs training).
   StoreIndex(const IndexPlan& plan, int dim);
-  // Adopts an index read from a file (index_file.cpp). Throws VectorStoreError when its
-  // structure does not match the plan.
+  // Adopts an index read from a file (index_file.cpp); a re-ranking one still needs its
+  // RerankFile (attach_rerank()). Throws VectorStoreError when its structure does not match
+  // the plan.
   StoreIndex(std::unique_ptr<faiss::IndexIDMap2> map, const IndexPlan& plan,
-             std::vector<std::uint64_t> fingerprints, bool memory_mapped);
+             std::vector<std::uint64_t> fingerprints, std::vector<std::int64_t> slots, bool memory_mapped);
   ~StoreIndex();
   StoreIndex(const StoreIndex&) = delete;
   StoreIndex& operator=(const StoreIndex&) = delete;
@@ -68,9 +78,10 @@ class StoreIndex {
   // Every live id with its fingerprint, in position order.
   void for_each_live(const std::function<void(std::int64_t id, std::uint64_t fingerprint)>& visit) const;
 
-  // Adds n unit vectors under ids that are not in the index (the caller removes first).
+  // Adds n unit vectors under ids that are not in the index (the caller removes first), with
+  // the vectors as given (before normalisation; the re-rank rows, needed when reranks()).
   void add(std::int64_t n, const std::int64_t* ids, const float* unit_vectors,
-           const std::uint64_t* fingerprints);
+           const std::uint64_t* fingerprints, const float* raw_vectors);
   // Removes the given ids; absent ids are ignored. Returns how many were present.
   std::int64_t remove(const std::vector<std::int64_t>& ids);
 
@@ -85,6 +96,21 @@ class StoreIndex {
   // reads the member), so efSearch is set on the index itself: call this only with exclusive
   // access, never while other threads search this index.
   void set_settings(const SearchSettings& settings);
+
+  // Re-ranking: whether the plan re-ranks, the file of full vectors (null until attached), and
+  // each entry's row in it. attach_rerank() gives a new index its (empty) file, or a loaded one
+  // the file its slots point into; throws VectorStoreError when they do not fit.
+  bool reranks() const { return plan_.rerank; }
+  void attach_rerank(std::unique_ptr<RerankFile> file);
+  const RerankFile* rerank() const { return rerank_.get(); }
+  RerankFile* rerank() { return rerank_.get(); }
+  const std::vector<std::int64_t>& slots() const { return slots_; }
+  std::int64_t slot(std::int64_t id) const;  // the row of a live id, or -1
+
+  // Why this index should be rebuilt whatever the collection size: a damaged inverted list was
+  // met, or more than max_dead_fraction of the re-rank rows belong to removed records. Empty
+  // when neither.
+  std::string health_reason(double max_dead_fraction) const;
 
   bool memory_mapped() const { return memory_mapped_; }
   // Copies memory-mapped inverted lists into memory; FAISS's mapped lists are read-only (an add
@@ -112,12 +138,17 @@ class StoreIndex {
   void search_hnsw(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const;
   void search_ivf(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const;
   void search_flat(const float* q, int k, const IdFilter* filter, std::vector<VectorHit>& out) const;
+  // Scores FAISS's candidates (positions) exactly from their re-rank rows; keeps the best k.
+  void rerank_candidates(const float* q, int k, const std::vector<faiss::Index::idx_t>& labels,
+                         const IdFilter* filter, std::vector<VectorHit>& out) const;
 
   IndexPlan plan_;
   SearchSettings settings_;  // tuned search parameters (persisted with the index)
   int dim_ = 0;
   std::unique_ptr<faiss::IndexIDMap2> map_;
   std::vector<std::uint64_t> fingerprints_;  // parallel to map_->id_map
+  std::vector<std::int64_t> slots_;          // parallel to map_->id_map when reranks(): rows in rerank_
+  std::unique_ptr<RerankFile> rerank_;
   std::int64_t deleted_ = 0;                 // HNSW tombstones
   faiss::IndexHNSW* hnsw_ = nullptr;         // the inner index when it is HNSW
   faiss::IndexIVF* ivf_ = nullptr;           // the IVF level when there is one

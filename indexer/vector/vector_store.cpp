@@ -14,6 +14,7 @@
 #include "indexer/vector/index_file.h"
 #include "indexer/vector/index_plan.h"
 #include "indexer/vector/parallel_for.h"
+#include "indexer/vector/rerank_file.h"
 #include "indexer/vector/search_tuning.h"
 #include "indexer/vector/store_index.h"
 #include "indexer/vector/vector_math.h"
@@ -39,6 +40,7 @@ std::string describe_settings(const StoreIndex& index) {
   std::string out = index.plan().factory;
   if (s.nprobe > 0) out += ", nprobe " + std::to_string(s.nprobe);
   if (s.ef_search > 0) out += ", efSearch " + std::to_string(s.ef_search);
+  if (s.rerank_factor > 0) out += ", re-ranking " + std::to_string(s.rerank_factor) + "x k candidates";
   if (s.recall_at_10 >= 0) {
     char buf[96];
     std::snprintf(buf, sizeof buf, ", recall@10 %.3f at p50 %.3f ms", s.recall_at_10, s.p50_ms);
@@ -88,7 +90,47 @@ struct VectorStore::Impl {
   std::unique_ptr<StoreIndex> build(const Stream& stream, std::int64_t count);
   void install(std::unique_ptr<StoreIndex> fresh, const std::string& why);
   bool sync(const std::string& context);
+  // Why maintain() would rebuild: the collection outgrew its index, or the index's own health.
+  std::string rebuild_reason_locked() const;
+  // Deletes this model's re-rank files other than the one the saved index uses (left by a
+  // rebuild, or by a crash before the index file that would have used them was saved).
+  void remove_stale_rerank_files(std::uint64_t keep) const;
+  // Opens the re-rank file a loaded index counts on and attaches it (IndexFileError when it
+  // cannot serve the index); returns a note about rows it cut off, or "".
+  std::string attach_rerank(LoadedIndexFile& loaded) const;
 };
+
+std::string VectorStore::Impl::rebuild_reason_locked() const {
+  std::string reason = index->health_reason(options.max_deleted_fraction);
+  if (reason.empty())
+    reason = rebuild_reason(index->plan(), index->trained_at, index->live(), index->deleted(), dim, options);
+  return reason;
+}
+
+void VectorStore::Impl::remove_stale_rerank_files(std::uint64_t keep) const {
+  if (folder.empty()) return;
+  const std::string kept = keep ? RerankFile::file_name(model_id, keep) : std::string{};
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == kept || !RerankFile::is_file_of(name, model_id)) continue;
+    std::error_code gone;
+    std::filesystem::remove(entry.path(), gone);
+  }
+}
+
+std::string VectorStore::Impl::attach_rerank(LoadedIndexFile& loaded) const {
+  if (!loaded.index->reranks()) return {};
+  std::string note;
+  std::unique_ptr<RerankFile> file =
+      RerankFile::open(folder, model_id, dim, loaded.rerank_id, loaded.rerank_rows, &note);
+  try {
+    loaded.index->attach_rerank(std::move(file));
+  } catch (const VectorStoreError& e) {
+    throw IndexFileError(path().string() + ": " + e.what());
+  }
+  return note;
+}
 
 std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::int64_t count) {
   if (count < 0) {
@@ -105,6 +147,14 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
   IndexPlan plan = plan_index(count, dim, options);
   if (count == 0 && plan.nlist > 0) plan = IndexPlan{};  // nothing to train on: exact until there is
   auto index = std::make_unique<StoreIndex>(plan, dim);
+  if (plan.rerank) {
+    try {
+      index->attach_rerank(RerankFile::create(folder, model_id, dim));
+    } catch (const IndexFileError& e) {
+      throw VectorStoreError(prefix() + e.what());
+    }
+  }
+  const bool reranks = plan.rerank;
   const bool approximate = plan.kind != VectorIndexKind::flat;
   std::vector<float> unit(static_cast<std::size_t>(dim));
   TuningSample sample(dim, 10);
@@ -134,18 +184,21 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
   // Pass 2: every vector, in batches; the exact neighbours of the tuning sample on the way.
   const std::size_t batch = batch_size(dim);
   std::vector<std::int64_t> ids;
-  std::vector<float> units;
+  std::vector<float> units, raws;  // raws: the vectors as given, for the re-rank rows
   std::vector<std::uint64_t> fps;
   std::unordered_set<std::int64_t> in_batch;
   ids.reserve(batch);
   units.reserve(batch * static_cast<std::size_t>(dim));
+  if (reranks) raws.reserve(batch * static_cast<std::size_t>(dim));
   fps.reserve(batch);
   auto flush = [&] {
     if (ids.empty()) return;
-    index->add(static_cast<std::int64_t>(ids.size()), ids.data(), units.data(), fps.data());
+    index->add(static_cast<std::int64_t>(ids.size()), ids.data(), units.data(), fps.data(),
+               reranks ? raws.data() : nullptr);
     if (approximate) sample.consume(units.data(), ids.data(), ids.size());
     ids.clear();
     units.clear();
+    raws.clear();
     fps.clear();
     in_batch.clear();
   };
@@ -156,7 +209,7 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
   // made HNSW on structureless data look twice as good as it is on new queries.
   std::unordered_map<std::int64_t, std::size_t> held_out_at;
   std::vector<std::int64_t> held_ids;
-  std::vector<float> held_units;
+  std::vector<float> held_units, held_raws;
   std::vector<std::uint64_t> held_fps;
   for (std::size_t i = 0; i < sample.size(); ++i) held_out_at.emplace(sample.query_id(i), SIZE_MAX);
   stream([&](std::int64_t id, const float* v, int d) {
@@ -167,15 +220,18 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
       return true;
     }
     if (const auto held = held_out_at.find(id); held != held_out_at.end()) {
+      const std::size_t at = held->second == SIZE_MAX ? held_ids.size() : held->second;
       if (held->second == SIZE_MAX) {
-        held->second = held_ids.size();
+        held->second = at;
         held_ids.push_back(id);
-        held_units.insert(held_units.end(), unit.begin(), unit.end());
-        held_fps.push_back(vector_fingerprint(v, d));
-      } else {  // repeated id: the later vector wins
-        std::copy(unit.begin(), unit.end(), held_units.begin() + held->second * static_cast<std::size_t>(dim));
-        held_fps[held->second] = vector_fingerprint(v, d);
+        held_units.resize(held_units.size() + static_cast<std::size_t>(dim));
+        if (reranks) held_raws.resize(held_raws.size() + static_cast<std::size_t>(dim));
+        held_fps.push_back(0);
       }
+      // (A repeated id: the later vector wins.)
+      std::copy(unit.begin(), unit.end(), held_units.begin() + at * static_cast<std::size_t>(dim));
+      if (reranks) std::copy(v, v + dim, held_raws.begin() + at * static_cast<std::size_t>(dim));
+      held_fps[at] = vector_fingerprint(v, d);
       return true;
     }
     if (in_batch.count(id) || index->contains(id)) {  // a repeated id: the later vector wins
@@ -185,6 +241,7 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
     in_batch.insert(id);
     ids.push_back(id);
     units.insert(units.end(), unit.begin(), unit.end());
+    if (reranks) raws.insert(raws.end(), v, v + dim);
     fps.push_back(vector_fingerprint(v, d));
     if (ids.size() >= batch) flush();
     return true;
@@ -198,7 +255,7 @@ std::unique_ptr<StoreIndex> VectorStore::Impl::build(const Stream& stream, std::
     tune_search(*index, sample, options);
     index->remove(held_ids);  // in case the stream repeated one of them after it was added
     index->add(static_cast<std::int64_t>(held_ids.size()), held_ids.data(), held_units.data(),
-               held_fps.data());
+               held_fps.data(), reranks ? held_raws.data() : nullptr);
   } else {
     SearchSettings exact;
     exact.recall_at_10 = 1.0;
@@ -247,7 +304,7 @@ bool VectorStore::Impl::sync(const std::string& context) {
   std::vector<std::int64_t> fetch = diff.missing;
   fetch.insert(fetch.end(), diff.changed.begin(), diff.changed.end());
   std::vector<std::int64_t> ids;
-  std::vector<float> units;
+  std::vector<float> units, raws;
   std::vector<std::uint64_t> fps;
   std::vector<float> unit(static_cast<std::size_t>(dim));
   for (std::int64_t id : fetch) {
@@ -256,6 +313,7 @@ bool VectorStore::Impl::sync(const std::string& context) {
       continue;  // vanished or unusable since the scan
     ids.push_back(id);
     units.insert(units.end(), unit.begin(), unit.end());
+    raws.insert(raws.end(), v->begin(), v->end());
     fps.push_back(vector_fingerprint(v->data(), dim));
   }
   std::vector<std::int64_t> drop = diff.changed;
@@ -263,7 +321,7 @@ bool VectorStore::Impl::sync(const std::string& context) {
   {
     std::unique_lock<std::shared_mutex> lock(mutex);
     index->remove(drop);
-    index->add(static_cast<std::int64_t>(ids.size()), ids.data(), units.data(), fps.data());
+    index->add(static_cast<std::int64_t>(ids.size()), ids.data(), units.data(), fps.data(), raws.data());
     dirty = true;
   }
   log(what + ": caught up");
@@ -308,17 +366,19 @@ VectorStore VectorStore::open(Catalog& catalog, std::int64_t model_id,
     }
   }
 
-  std::string problem;
+  std::string problem, note;
   try {
     LoadedIndexFile loaded = read_index_file(s.path(), s.options.mmap_min_bytes);
     if (loaded.info.model_id != model_id || loaded.info.dim != model->dim)
       throw IndexFileError(s.path().string() + " belongs to model " + std::to_string(loaded.info.model_id) +
                            " (" + std::to_string(loaded.info.dim) + "-d)");
+    note = s.attach_rerank(loaded);
     s.index = std::move(loaded.index);
     s.generation = loaded.info.generation;
   } catch (const IndexFileError& e) {
     problem = e.what();
   }
+  if (!note.empty()) s.log(s.prefix() + note);
 
   if (!problem.empty()) {
     // Start above the catalog's generation so that generations only ever grow.
@@ -353,6 +413,30 @@ VectorStore VectorStore::open(Catalog& catalog, std::int64_t model_id,
   }
   store.maintain();
   store.save();
+  return store;
+}
+
+VectorStore VectorStore::open_detached(std::int64_t model_id, int dim, const std::filesystem::path& folder,
+                                       VectorStoreOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw VectorStoreError("cannot create " + folder.string() + ": " + ec.message());
+  VectorStore store(model_id, dim, std::move(options));
+  Impl& s = *store.impl_;
+  s.folder = folder;
+  if (!std::filesystem::exists(s.path())) return store;
+  try {
+    LoadedIndexFile loaded = read_index_file(s.path(), s.options.mmap_min_bytes);
+    if (loaded.info.model_id != model_id || loaded.info.dim != dim)
+      throw IndexFileError(s.path().string() + " belongs to model " + std::to_string(loaded.info.model_id) +
+                           " (" + std::to_string(loaded.info.dim) + "-d)");
+    const std::string note = s.attach_rerank(loaded);
+    s.index = std::move(loaded.index);
+    s.generation = loaded.info.generation;
+    if (!note.empty()) s.log(s.prefix() + note);
+  } catch (const IndexFileError& e) {
+    s.log(s.prefix() + e.what() + "; starting empty (no catalog to rebuild from)");
+  }
   return store;
 }
 
@@ -391,7 +475,7 @@ void VectorStore::add(std::span<const std::int64_t> ids, const float* vectors, i
   std::unique_lock<std::shared_mutex> lock(s.mutex);
   try {
     s.index->remove(std::vector<std::int64_t>(ids.begin(), ids.end()));  // replacements
-    s.index->add(static_cast<std::int64_t>(n), ids.data(), units.data(), fps.data());
+    s.index->add(static_cast<std::int64_t>(n), ids.data(), units.data(), fps.data(), vectors);
   } catch (const faiss::FaissException& e) {
     throw VectorStoreError(s.prefix() + "FAISS refused the add: " + e.what());
   }
@@ -435,8 +519,7 @@ bool VectorStore::maintain() {
   std::string reason;
   {
     std::shared_lock<std::shared_mutex> lock(s.mutex);
-    reason = rebuild_reason(s.index->plan(), s.index->trained_at, s.index->live(), s.index->deleted(),
-                            s.dim, s.options);
+    reason = s.rebuild_reason_locked();
   }
   if (reason.empty()) return false;
   if (!s.catalog) {
@@ -471,11 +554,15 @@ void VectorStore::save() {
     } else {
       next = s.generation + 1;
       try {
+        // The re-rank rows become durable before the index file that counts them is renamed
+        // into place (rerank_file.h, "Crash safety").
+        if (RerankFile* rows = s.index->rerank()) rows->commit(next);
         write_index_file(s.path(), {s.model_id, next, s.dim}, *s.index);
       } catch (const IndexFileError& e) {
         throw VectorStoreError(s.prefix() + e.what());
       }
     }
+    s.remove_stale_rerank_files(s.index->rerank() ? s.index->rerank()->id() : 0);
   }
   {
     std::unique_lock<std::shared_mutex> lock(s.mutex);
@@ -529,6 +616,8 @@ VectorIndexInfo VectorStore::describe() const {
     info.deleted = ix.deleted();
     info.nprobe = ix.settings().nprobe;
     info.ef_search = ix.settings().ef_search;
+    info.rerank_factor = ix.rerank() ? ix.settings().rerank_factor : 0;
+    info.rerank_bytes = ix.rerank() ? ix.rerank()->file_bytes() : 0;
     info.recall_at_10 = ix.settings().recall_at_10;
     info.tuned_p50_ms = ix.settings().p50_ms;
     info.trained_at = ix.trained_at;
@@ -536,7 +625,7 @@ VectorIndexInfo VectorStore::describe() const {
     info.memory_mapped = ix.memory_mapped();
     info.memory_bytes = ix.memory_bytes();
     info.on_gpu = ix.on_gpu();
-    info.rebuild_reason = rebuild_reason(ix.plan(), ix.trained_at, ix.live(), ix.deleted(), s.dim, s.options);
+    info.rebuild_reason = s.rebuild_reason_locked();
   }
   std::lock_guard<std::mutex> lock(s.event_mutex);
   info.last_event = s.last_event;

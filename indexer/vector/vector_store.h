@@ -5,7 +5,9 @@
 // a generation number, and repaired from the catalog when it is missing, stale or damaged.
 //
 // Similarity: inner product of L2-normalised vectors (cosine). Vectors are normalised on add
-// and on query; NaN, infinite and zero vectors are refused.
+// and on query; NaN, infinite and zero vectors are refused. Beyond memory (IVF-PQ) the store
+// keeps the full vectors in a memory-mapped file beside the index and re-ranks the candidates
+// of the compressed codes exactly (rerank_file.h), so every score it returns is exact.
 //
 // Thread safety: search() and describe() may run concurrently from any number of threads (FAISS
 // searches are const; the store holds a shared lock). add(), remove(), rebuild(), maintain(),
@@ -48,6 +50,13 @@ class VectorStore {
   // when the model is unknown or the folder unusable. `catalog` must outlive the store.
   static VectorStore open(Catalog& catalog, std::int64_t model_id,
                           const std::filesystem::path& folder, VectorStoreOptions options = {});
+
+  // A store kept in `folder` without a catalog (benchmarks, tools that build an index offline):
+  // loads the saved file when it is usable, trusting it as it is (there is no catalog to compare
+  // it with), else starts empty and says why through options.log; rebuild() and save() work
+  // there. Throws VectorStoreError when the folder cannot be created.
+  static VectorStore open_detached(std::int64_t model_id, int dim, const std::filesystem::path& folder,
+                                   VectorStoreOptions options = {});
 
   ~VectorStore();
   VectorStore(VectorStore&&) noexcept;

@@ -27,6 +27,7 @@ std::string VectorIndexInfo::to_string() const {
   if (deleted > 0) s << " + " << deleted << " deleted";
   if (nprobe > 0) s << ", nprobe " << nprobe;
   if (ef_search > 0) s << ", efSearch " << ef_search;
+  if (rerank_factor > 0) s << ", re-ranking " << rerank_factor << "x k candidates";
   if (recall_at_10 >= 0) {
     s.precision(3);
     s << ", recall@10 " << recall_at_10;

@@ -56,6 +56,11 @@ struct VectorStoreOptions {
   int ef_construction = 40;           // FAISS's default: build time grows linearly with it
   int hnsw_quantizer_min_lists = 8192;  // IVF coarse quantizer: HNSW from this many lists, flat below
   bool use_opq = false;               // rotate before PQ ("OPQ{m},IVF...,PQ{m}")
+  int pq_m = 0;                       // PQ sub-quantizers (bytes per vector); 0: the plan's choice
+  // IVF-PQ re-ranks its candidates exactly from the full vectors, kept in a memory-mapped file
+  // beside the index (indexer/vector/rerank_file.h; an unnamed temporary file for stores in
+  // memory): how many candidates (rerank_factor x k) is tuned like nprobe. Off: PQ scores only.
+  bool rerank = true;
 
   // Training: about train_points_per_list vectors per inverted list, at most max_train_points,
   // never fewer than the 39 per list FAISS's k-means asks for (when the collection has them).
@@ -80,12 +85,13 @@ struct VectorStoreOptions {
   // 0 leaves the caller's OpenMP setting alone. Builds use all threads.
   int search_threads = 1;
 
-  // Files at least this large load memory-mapped (only IVF inverted lists can be: see
-  // indexer/vector/README.md, "Memory-mapped loading").
-  std::uint64_t mmap_min_bytes = std::uint64_t{1} << 30;
+  // Files at least this large open with their inverted lists mapped in place, not read
+  // (indexer/vector/mapped_lists.h; only IVF kinds have lists).
+  std::uint64_t mmap_min_bytes = std::uint64_t{256} << 20;
 
-  // Maintenance: rebuild when an HNSW index holds more than this fraction of deleted entries,
-  // and retrain an IVF index when the collection grew or shrank by more than regrow_factor.
+  // Maintenance: rebuild when an HNSW index holds more than this fraction of deleted entries (or
+  // a re-rank file this fraction of dead rows), and retrain an IVF index when the collection
+  // grew or shrank by more than regrow_factor.
   double max_deleted_fraction = 0.2;
   double regrow_factor = 4.0;
 
@@ -113,12 +119,14 @@ struct VectorIndexInfo {
   std::int64_t deleted = 0;    // removed entries still inside an HNSW graph (filtered out)
   int nprobe = 0;              // IVF probes per query (0: not IVF)
   int ef_search = 0;           // HNSW efSearch (0: not HNSW)
+  int rerank_factor = 0;       // IVF-PQ: rerank_factor x k candidates re-scored exactly (0: none)
+  std::uint64_t rerank_bytes = 0;  // size of the re-rank file on disk (0: none)
   double recall_at_10 = 1.0;   // measured against exact search; 1 for Flat; -1 not measured
   double tuned_p50_ms = 0;     // single-query median latency measured while tuning
   std::int64_t trained_at = 0;  // live count when the index was built
   std::uint64_t generation = 0;  // of the last save (0: never saved)
-  bool memory_mapped = false;
-  std::uint64_t memory_bytes = 0;  // estimated heap memory (memory-mapped lists not included)
+  bool memory_mapped = false;      // inverted lists read in place from the file
+  std::uint64_t memory_bytes = 0;  // estimated heap memory (mapped lists and re-rank rows not included)
   bool on_gpu = false;
   std::string rebuild_reason;      // why maintain() would rebuild now; empty when it would not
   std::string last_event;          // the last message given to options.log
