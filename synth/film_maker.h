@@ -6,19 +6,24 @@
 //   frames/000000.png ...   every frame (written .partial then renamed)
 //   maps/000000.png ...     attribution maps (each pixel in its largest-weight record's colour)
 //   timeline.json           the timeline that was rendered
-//   provenance.json         every frame's entries, written at the end
+//   provenance.json         every frame's entries and metrics, and the film's, written at the end
 //   film.mp4                H.264 yuv420p +faststart, written last (never half-written: .partial)
 //
 // Resumable: a frame counts as done when its PNG exists and its row is in film_frames (the row is
 // written after the PNG's rename). Rendering is deterministic, so a resumed render restarts at the
 // first sequence (cut) that has a missing frame and skips writing frames already done; frames
 // before that sequence are not recomputed. Changing render settings discards earlier frames.
+//
+// Language and metrics: the film's CLIP model (synth/film_language.h) gives every frame inside a
+// shot its language target (guidance, when the frame's ratio is above 0) and measures every
+// frame (synth/film_metrics.h); the metrics are stored with the frame's row.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "schema/catalog.h"
 #include "synth/frame_renderer.h"
@@ -65,6 +70,8 @@ struct FilmMakeOptions {
   // backend).
   bool invert_keyframes = false;
   bool fresh = false;                // discard frames of an earlier render
+  // The film's CLIP model folder (language guidance, metrics); empty: the default model.
+  std::filesystem::path clip_model;
   std::function<void(const FilmProgress&)> progress;  // after every frame, and per stage
   std::function<bool()> cancelled;   // polled between frames
 };
@@ -77,6 +84,7 @@ struct FilmResult {
   std::int64_t frames_reused = 0;
   RenderStats stats;
   double seconds = 0;
+  std::vector<std::string> warnings;  // language guidance or metrics off or partial, and why
 };
 
 // Renders the film (which must have a planned timeline) using the catalog's record thumbnails
@@ -90,5 +98,8 @@ std::filesystem::path default_film_dir(const Catalog& catalog, std::int64_t film
 
 // Frame file names: frames/000042.png, maps/000042.png.
 std::string frame_file_name(std::int64_t frame);
+
+// Records' images from the catalog's thumbnails (what make_film and sweeps draw with).
+RecordImageSource catalog_record_images(Catalog& catalog);
 
 }  // namespace palimpsest

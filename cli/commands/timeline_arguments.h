@@ -1,12 +1,16 @@
 #pragma once
-// The film options `plan`, `make` and `demo` share: --size WIDTHxHEIGHT and --schedule
-// name="keys" (repeatable), applied to TimelineOptions.
+// The film options `plan`, `make`, `sweep` and `demo` share: --size WIDTHxHEIGHT and --schedule
+// name="keys" (repeatable), applied to TimelineOptions; and planning a manuscript into a film.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "retrieval/timeline/manuscript.h"
+#include "schema/catalog.h"
 
 namespace palimpsest::cli {
 
@@ -15,5 +19,32 @@ namespace palimpsest::cli {
 // applied. Malformed schedule values throw as set_parameter does (ScheduleError, ParameterError).
 std::optional<std::string> apply_timeline_arguments(TimelineOptions& options, const std::string& size,
                                                     const std::vector<std::string>& schedules = {});
+
+// The manuscript and planning options `make` and `sweep` take: MANUSCRIPT | --film ID, --fps,
+// --size, --steps, --seed, --schedule (repeatable) and --model.
+struct FilmArguments {
+  std::string manuscript;
+  std::int64_t film = 0;
+  double fps = 12;
+  std::string size = "320x192";
+  int steps = 0;
+  std::int64_t seed = -1;
+  std::vector<std::string> schedules;
+  std::string model;
+};
+void add_film_arguments(CLI::App& command, FilmArguments& args);
+// False after printing a usage message ("palimpsest <command>: ...") unless exactly one of
+// MANUSCRIPT and --film is given (checked before the catalog is opened).
+bool check_film_arguments(const FilmArguments& args, const std::string& command);
+// The planned film's id: --film, or MANUSCRIPT planned (plan_film). Returns nullopt after printing
+// a usage message for a malformed --size or --schedule.
+std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArguments& args, const std::string& command,
+                                                bool quiet);
+
+// Plans `manuscript` against the catalog with the CLIP model at `model_dir` (default:
+// palimpsest-tiny), or finds the identical plan made before; says so on stderr (the warnings
+// always, the summary unless `quiet`). Returns the film id. Throws as planning does.
+std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
+                       const std::string& model_dir, bool quiet);
 
 }  // namespace palimpsest::cli

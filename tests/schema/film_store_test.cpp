@@ -132,7 +132,8 @@ TEST(CatalogJson, FrameProvenanceShapeIsTheSameForEveryWriter) {
   const std::vector<ProvenanceRow> rows = {{5, ProvenanceRole::keyframe, 0.5}, {9, ProvenanceRole::guidance, 1.0}};
   const nlohmann::json j = frame_provenance_json(frame, rows);
   EXPECT_EQ(j, nlohmann::json::parse(R"({"frame": 7, "shot": 2, "diffused": false, "entries": [
-      {"record_id": 5, "role": "keyframe", "weight": 0.5}, {"record_id": 9, "role": "guidance", "weight": 1.0}]})"));
+      {"record_id": 5, "role": "keyframe", "weight": 0.5}, {"record_id": 9, "role": "guidance", "weight": 1.0}],
+      "metrics": {"clip_score": null, "flicker": null, "top_share": null, "entropy": null, "novelty": null}})"));
 }
 
 TEST(CatalogRows, EveryNameRoundTrips) {

@@ -553,7 +553,11 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
 
   // One provenance shape: the API's frame (less its links and record summaries), the film's
   // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
-  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]}};
+  json api = {{"frame", p["frame"]},
+              {"shot", p["shot"]["index"]},
+              {"diffused", p["diffused"]},
+              {"entries", p["entries"]},
+              {"metrics", p["metrics"]}};
   for (json& e : api["entries"]) e.erase("record");
   std::string output_dir;
   {
