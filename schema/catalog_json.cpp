@@ -1,6 +1,7 @@
 #include "schema/catalog_json.h"
 
 #include <filesystem>
+#include <map>
 
 namespace palimpsest {
 namespace {
@@ -73,7 +74,63 @@ nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vecto
                                      const std::optional<SoundInterval>& heard) {
   return {{"frame", frame.frame}, {"shot", frame.shot}, {"diffused", frame.diffused},
           {"entries", provenance_entries_json(rows)},
-          {"heard", heard ? sound_interval_json(*heard) : nlohmann::json()}};
+          {"heard", heard ? sound_interval_json(*heard) : nlohmann::json()},
+          {"metrics", metrics_json(frame.metrics)}};
+}
+
+nlohmann::json metrics_json(const FrameMetrics& m) {
+  auto value = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  return {{"clip_score", value(m.clip_score)},
+          {"flicker", value(m.flicker)},
+          {"top_share", value(m.top_share)},
+          {"entropy", value(m.entropy)},
+          {"novelty", value(m.novelty)}};
+}
+
+FrameMetrics mean_metrics(const std::vector<FrameMetrics>& frames) {
+  FrameMetrics out;
+  auto mean = [&](std::optional<double> FrameMetrics::*field) {
+    double sum = 0;
+    int n = 0;
+    for (const FrameMetrics& m : frames)
+      if (m.*field) {
+        sum += *(m.*field);
+        ++n;
+      }
+    if (n > 0) out.*field = sum / n;
+  };
+  mean(&FrameMetrics::clip_score);
+  mean(&FrameMetrics::flicker);
+  mean(&FrameMetrics::top_share);
+  mean(&FrameMetrics::entropy);
+  mean(&FrameMetrics::novelty);
+  return out;
+}
+
+nlohmann::json film_metrics_json(const std::vector<FilmFrameRow>& frames) {
+  std::vector<FrameMetrics> all;
+  std::map<std::int64_t, std::vector<FrameMetrics>> by_shot;
+  nlohmann::json per_frame = nlohmann::json::array();
+  for (const FilmFrameRow& f : frames) {
+    all.push_back(f.metrics);
+    by_shot[f.shot].push_back(f.metrics);
+    nlohmann::json row = metrics_json(f.metrics);
+    row["frame"] = f.frame;
+    row["shot"] = f.shot;
+    row["diffused"] = f.diffused;
+    row["language"] = f.language;
+    per_frame.push_back(std::move(row));
+  }
+  nlohmann::json film = metrics_json(mean_metrics(all));
+  film["frames"] = all.size();
+  nlohmann::json shots = nlohmann::json::array();
+  for (const auto& [shot, metrics] : by_shot) {
+    nlohmann::json row = metrics_json(mean_metrics(metrics));
+    row["shot"] = shot;
+    row["frames"] = metrics.size();
+    shots.push_back(std::move(row));
+  }
+  return {{"film", film}, {"shots", shots}, {"frames", per_frame}};
 }
 
 nlohmann::json share_json(const FilmShareRow& s) { return share(s.record_id, s.role, s.share, s.frames); }

@@ -39,11 +39,18 @@ nlohmann::json record_links_json(const RecordRow& record);
 
 // {record_id, role, weight} per row, in the rows' order.
 nlohmann::json provenance_entries_json(const std::vector<ProvenanceRow>& rows);
-// A rendered frame and its provenance: {frame, shot, diffused, entries, heard}; heard is the
-// sound interval holding the frame's first sample (sound_interval_json), null when the film has
-// no soundtrack.
+// A rendered frame and its provenance: {frame, shot, diffused, entries, heard, metrics}; heard is
+// the sound interval holding the frame's first sample (sound_interval_json), null when the film
+// has no soundtrack.
 nlohmann::json frame_provenance_json(const FilmFrameRow& frame, const std::vector<ProvenanceRow>& rows,
                                      const std::optional<SoundInterval>& heard);
+// {clip_score, flicker, top_share, entropy, novelty}, null where unmeasured.
+nlohmann::json metrics_json(const FrameMetrics& metrics);
+// Each metric's mean over the frames that have it (unset when none has).
+FrameMetrics mean_metrics(const std::vector<FrameMetrics>& frames);
+// A film's metrics: {film: {means..., frames}, shots: [{shot, frames, means...}],
+// frames: [{frame, shot, diffused, language, metrics...}]} (shot -1: frames outside any shot).
+nlohmann::json film_metrics_json(const std::vector<FilmFrameRow>& frames);
 // {record_id, role, share, frames} per record and role.
 nlohmann::json shares_json(const std::vector<FilmShareRow>& shares);
 nlohmann::json share_json(const FilmShareRow& share);

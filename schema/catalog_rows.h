@@ -138,12 +138,29 @@ struct FilmRow {
   std::string updated_at;
 };
 
+// The film metrics of one rendered frame (synth/film_metrics.h says how each is measured);
+// unset where it was not measured.
+struct FrameMetrics {
+  std::optional<double> clip_score;  // CLIP similarity to the shot's text (the film's model)
+  std::optional<double> flicker;     // mean |frame - previous frame moved by the camera|, 0 .. 1
+  std::optional<double> top_share;   // the largest provenance share of the frame
+  std::optional<double> entropy;     // of the frame's provenance shares, in nats
+  std::optional<double> novelty;     // 1 - cosine to the nearest picture record of the archive
+  bool operator==(const FrameMetrics&) const = default;
+};
+
+// The record id the `language` role is stored under: pixels drawn by language guidance rather
+// than by a record (no record has id 0).
+inline constexpr std::int64_t kLanguageRecord = 0;
+
 // One frame of a rendered film.
 struct FilmFrameRow {
   std::int64_t frame = 0;
   std::int64_t shot = 0;
   bool diffused = true;  // false for a cadence in-between frame
   bool has_map = false;  // an attribution map exists (maps/NNNNNN.png)
+  double language = 0;   // the share language guidance drew (the `language` role's weight)
+  FrameMetrics metrics{};
 };
 
 // One record's share of a frame, in a role.
@@ -263,6 +280,7 @@ struct JobRow {
   std::string started_at;
   std::string finished_at;
   std::string heartbeat_at;
+  std::string kind = "render";  // "render" (a film) or "sweep" (synth/sweep.h)
 };
 
 // What JobQueue::recover() did to one stale job.

@@ -36,6 +36,18 @@ FilmRow read_film(const Statement& s, bool with_timeline) {
 
 constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+#define FRAME_COLUMNS "frame, shot, diffused, has_map, language, clip_score, flicker, top_share, entropy, novelty"
+
+std::optional<double> optional_real(const Statement& s, int column) {
+  return s.is_null(column) ? std::nullopt : std::optional<double>(s.real(column));
+}
+
+FilmFrameRow read_frame(const Statement& s) {
+  FilmFrameRow f{s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0, s.real(4), {}};
+  f.metrics = {optional_real(s, 5), optional_real(s, 6), optional_real(s, 7), optional_real(s, 8), optional_real(s, 9)};
+  return f;
+}
+
 // A provenance row whose record_id, role and weight (or share) start at column `first`.
 ProvenanceRow read_provenance(const Statement& s, int first) {
   return {s.int64(first), parse_provenance_role(s.text(first + 1)).value_or(ProvenanceRole::denoiser), s.real(first + 2)};
@@ -154,24 +166,42 @@ void FilmStore::set_timeline(std::int64_t id, const nlohmann::json& timeline) {
 
 void FilmStore::put_frame(std::int64_t film_id, const FilmFrameRow& frame,
                              const std::vector<ProvenanceRow>& provenance) {
+  // The language role has no record to reference: its weight goes to film_frames.language.
+  double language = 0;
+  for (const ProvenanceRow& p : provenance)
+    if (p.role == ProvenanceRole::language) language += p.weight;
+  auto bind_metric = [](Statement& s, int index, const std::optional<double>& value) {
+    if (value)
+      s.bind(index, *value);
+    else
+      s.bind_null(index);
+  };
   db_.transaction([&] {
     db_.statement("DELETE FROM provenance WHERE film_id = ?1 AND frame = ?2")
         .bind(1, film_id)
         .bind(2, frame.frame)
         .run();
-    db_.statement("INSERT OR REPLACE INTO film_frames(film_id, frame, shot, diffused, has_map) "
-              "VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(1, film_id)
+    Statement& row = db_.statement(
+        "INSERT OR REPLACE INTO film_frames(film_id, frame, shot, diffused, has_map, language, clip_score, "
+        "flicker, top_share, entropy, novelty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    row.bind(1, film_id)
         .bind(2, frame.frame)
         .bind(3, frame.shot)
         .bind(4, static_cast<std::int64_t>(frame.diffused))
         .bind(5, static_cast<std::int64_t>(frame.has_map))
-        .run();
+        .bind(6, language);
+    bind_metric(row, 7, frame.metrics.clip_score);
+    bind_metric(row, 8, frame.metrics.flicker);
+    bind_metric(row, 9, frame.metrics.top_share);
+    bind_metric(row, 10, frame.metrics.entropy);
+    bind_metric(row, 11, frame.metrics.novelty);
+    row.run();
     Statement& insert = db_.statement(
         "INSERT INTO provenance(film_id, frame, record_id, role, weight) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT(film_id, frame, record_id, role) DO UPDATE SET weight = weight + excluded.weight");
     for (const ProvenanceRow& p : provenance)
-      insert.bind(1, film_id).bind(2, frame.frame).bind(3, p.record_id).bind(4, to_string(p.role)).bind(5, p.weight).run();
+      if (p.role != ProvenanceRole::language)
+        insert.bind(1, film_id).bind(2, frame.frame).bind(3, p.record_id).bind(4, to_string(p.role)).bind(5, p.weight).run();
   });
 }
 
@@ -184,24 +214,24 @@ void FilmStore::clear_frames(std::int64_t film_id) {
 
 std::vector<FilmFrameRow> FilmStore::frames(std::int64_t film_id) {
   Statement& s = db_.statement(
-      "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 ORDER BY frame");
+      "SELECT " FRAME_COLUMNS " FROM film_frames WHERE film_id = ?1 ORDER BY frame");
   s.bind(1, film_id);
   std::vector<FilmFrameRow> out;
-  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0});
+  while (s.step()) out.push_back(read_frame(s));
   return out;
 }
 
 std::optional<FilmFrameRow> FilmStore::frame(std::int64_t film_id, std::int64_t frame) {
   Statement& s = db_.statement(
-      "SELECT frame, shot, diffused, has_map FROM film_frames WHERE film_id = ?1 AND frame = ?2");
+      "SELECT " FRAME_COLUMNS " FROM film_frames WHERE film_id = ?1 AND frame = ?2");
   s.bind(1, film_id).bind(2, frame);
   if (!s.step()) return std::nullopt;
-  return FilmFrameRow{s.int64(0), s.int64(1), s.int64(2) != 0, s.int64(3) != 0};
+  return read_frame(s);
 }
 
 std::vector<ProvenanceRow> FilmStore::frame_provenance(std::int64_t film_id, std::int64_t frame) {
   Statement& s = db_.statement(
-      "SELECT record_id, role, weight FROM provenance WHERE film_id = ?1 AND frame = ?2 "
+      "SELECT record_id, role, weight FROM frame_weights WHERE film_id = ?1 AND frame = ?2 "
       "ORDER BY role = 'guidance', weight DESC, record_id");
   s.bind(1, film_id).bind(2, frame);
   std::vector<ProvenanceRow> out;
@@ -211,7 +241,7 @@ std::vector<ProvenanceRow> FilmStore::frame_provenance(std::int64_t film_id, std
 
 std::vector<std::pair<std::int64_t, std::vector<ProvenanceRow>>> FilmStore::all_frame_provenance(std::int64_t film_id) {
   Statement& s = db_.statement(
-      "SELECT frame, record_id, role, weight FROM provenance WHERE film_id = ?1 "
+      "SELECT frame, record_id, role, weight FROM frame_weights WHERE film_id = ?1 "
       "ORDER BY frame, role = 'guidance', weight DESC, record_id");
   s.bind(1, film_id);
   std::vector<std::pair<std::int64_t, std::vector<ProvenanceRow>>> out;
@@ -226,7 +256,7 @@ std::vector<std::pair<std::int64_t, std::vector<ProvenanceRow>>> FilmStore::all_
 std::vector<FilmShareRow> FilmStore::shares(std::int64_t film_id) {
   Statement& s = db_.statement(
       "SELECT p.record_id, p.role, sum(p.weight) / max(1, (SELECT count(*) FROM film_frames ff "
-      "WHERE ff.film_id = ?1)), count(*) FROM provenance p WHERE p.film_id = ?1 "
+      "WHERE ff.film_id = ?1)), count(*) FROM frame_weights p WHERE p.film_id = ?1 "
       "GROUP BY p.record_id, p.role ORDER BY p.role = 'guidance', 3 DESC, p.record_id");
   s.bind(1, film_id);
   std::vector<FilmShareRow> out;
@@ -240,7 +270,7 @@ std::vector<FilmShareRow> FilmStore::shares(std::int64_t film_id) {
 std::vector<ShotShareRow> FilmStore::shot_shares(std::int64_t film_id) {
   Statement& s = db_.statement(
       "WITH shot_frames(shot, n) AS (SELECT shot, count(*) FROM film_frames WHERE film_id = ?1 GROUP BY shot) "
-      "SELECT f.shot, p.record_id, p.role, sum(p.weight) / sf.n, count(*) FROM provenance p "
+      "SELECT f.shot, p.record_id, p.role, sum(p.weight) / sf.n, count(*) FROM frame_weights p "
       "JOIN film_frames f ON f.film_id = p.film_id AND f.frame = p.frame "
       "JOIN shot_frames sf ON sf.shot = f.shot WHERE p.film_id = ?1 "
       "GROUP BY f.shot, p.record_id, p.role ORDER BY f.shot, p.role = 'guidance', 4 DESC, p.record_id");

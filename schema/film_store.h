@@ -39,8 +39,10 @@ class FilmStore {
                   std::int64_t frame_count);
   void set_timeline(std::int64_t id, const nlohmann::json& timeline);
 
-  // Stores a rendered frame and its provenance in one transaction, replacing an earlier render
-  // of the same frame.
+  // Stores a rendered frame, its metrics and its provenance in one transaction, replacing an
+  // earlier render of the same frame. Rows of the `language` role (record id kLanguageRecord)
+  // are summed into the frame's language share; the provenance reads below return it as one row
+  // with record id kLanguageRecord.
   void put_frame(std::int64_t film_id, const FilmFrameRow& frame,
                  const std::vector<ProvenanceRow>& provenance);
   // Forgets every rendered frame of a film (a re-render with other settings).

@@ -12,7 +12,7 @@ namespace {
 
 #define JOB_COLUMNS                                                                         \
   "id, film_id, state, progress, coalesce(error, ''), options, attempts, coalesce(owner, ''), " \
-  "created_at, coalesce(started_at, ''), coalesce(finished_at, ''), coalesce(heartbeat_at, '')"
+  "created_at, coalesce(started_at, ''), coalesce(finished_at, ''), coalesce(heartbeat_at, ''), kind"
 
 #define JOB_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -31,6 +31,7 @@ JobRow read_job(const Statement& s) {
   j.started_at = s.text(9);
   j.finished_at = s.text(10);
   j.heartbeat_at = s.text(11);
+  j.kind = s.text(12);
   return j;
 }
 
@@ -38,10 +39,11 @@ JobRow read_job(const Statement& s) {
 
 JobQueue::JobQueue(SqliteConnection& db) : db_(db) {}
 
-std::int64_t JobQueue::create(std::int64_t film_id, const nlohmann::json& options) {
-  db_.statement("INSERT INTO jobs(film_id, options) VALUES (?1, ?2)")
+std::int64_t JobQueue::create(std::int64_t film_id, const nlohmann::json& options, std::string_view kind) {
+  db_.statement("INSERT INTO jobs(film_id, options, kind) VALUES (?1, ?2, ?3)")
       .bind(1, film_id)
       .bind(2, json_text(options))
+      .bind(3, kind)
       .run();
   return db_.last_insert_id();
 }
@@ -54,7 +56,8 @@ std::optional<JobRow> JobQueue::get(std::int64_t id) {
 }
 
 std::optional<JobRow> JobQueue::latest(std::int64_t film_id) {
-  Statement& s = db_.statement("SELECT " JOB_COLUMNS " FROM jobs WHERE film_id = ?1 ORDER BY id DESC LIMIT 1");
+  Statement& s = db_.statement(
+      "SELECT " JOB_COLUMNS " FROM jobs WHERE film_id = ?1 AND kind = 'render' ORDER BY id DESC LIMIT 1");
   s.bind(1, film_id);
   if (!s.step()) return std::nullopt;
   return read_job(s);
@@ -113,13 +116,13 @@ std::vector<RecoveredJob> JobQueue::recover(double stale_after_s, int max_attemp
   std::vector<RecoveredJob> out;
   db_.transaction([&] {
     Statement& s = db_.statement(
-        "SELECT id, film_id, attempts FROM jobs WHERE state = 'running' AND "
+        "SELECT id, film_id, attempts, kind = 'render' FROM jobs WHERE state = 'running' AND "
         "(heartbeat_at IS NULL OR (julianday('now') - julianday(heartbeat_at)) * 86400.0 > ?1) "
         "ORDER BY id");
     s.bind(1, stale_after_s);
-    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> stale;
-    while (s.step()) stale.emplace_back(s.int64(0), s.int64(1), s.int64(2));
-    for (const auto& [id, film_id, attempts] : stale) {
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, bool>> stale;
+    while (s.step()) stale.emplace_back(s.int64(0), s.int64(1), s.int64(2), s.int64(3) != 0);
+    for (const auto& [id, film_id, attempts, renders_film] : stale) {
       const bool requeue = attempts < max_attempts;
       if (requeue) {
         db_.statement("UPDATE jobs SET state = 'queued', owner = NULL, "
@@ -134,11 +137,12 @@ std::vector<RecoveredJob> JobQueue::recover(double stale_after_s, int max_attemp
             .bind(1, id)
             .bind(2, reason)
             .run();
-        db_.statement("UPDATE films SET status = 'failed', error = ?2, updated_at = " JOB_NOW
-                  " WHERE id = ?1")
-            .bind(1, film_id)
-            .bind(2, reason)
-            .run();
+        if (renders_film)  // a sweep leaves its film as it was
+          db_.statement("UPDATE films SET status = 'failed', error = ?2, updated_at = " JOB_NOW
+                    " WHERE id = ?1")
+              .bind(1, film_id)
+              .bind(2, reason)
+              .run();
       }
       out.push_back({id, film_id, requeue});
     }

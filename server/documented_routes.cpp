@@ -24,6 +24,10 @@ const std::vector<DocumentedRoute>& documented_routes() {
       {"get", "/api/v1/films/{id}/frames/{n}/provenance"},
       {"get", "/api/v1/films/{id}/provenance"},
       {"get", "/api/v1/films/{id}/timeline.otio"},
+      {"get", "/api/v1/films/{id}/metrics"},
+      {"post", "/api/v1/sweeps"},
+      {"get", "/api/v1/sweeps/{id}"},
+      {"get", "/api/v1/sweeps/{id}/sheet.png"},
   };
   return routes;
 }

@@ -5,6 +5,7 @@
 #include "schema/film_store.h"
 #include "schema/job_queue.h"
 #include "schema/work_claims.h"
+#include "server/sweep_jobs.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::server {
@@ -102,10 +103,11 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
     active_[job.id] = &active;
     ++running_[job.film_id];
   }
-  log_("render job " + std::to_string(job.id) + ": film " + std::to_string(job.film_id) + " (attempt " +
+  log_(job.kind + " job " + std::to_string(job.id) + ": film " + std::to_string(job.film_id) + " (attempt " +
        std::to_string(job.attempts) + ")");
   FilmMakeOptions options = make_options(job.options);
   options.limits = options_.film_limits;
+  options.clip_model = options_.model_dir;  // the server's model is the films' model
   options.progress = [&](const FilmProgress& p) {
     std::lock_guard<std::mutex> lock(mutex_);
     active.progress = p.frame_count > 0 ? static_cast<double>(p.frames_done) / static_cast<double>(p.frame_count) : 0;
@@ -118,7 +120,17 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
   std::string error;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    make_film(catalog, job.film_id, options);
+    if (job.kind == "sweep") {
+      run_sweep_job(
+          catalog, job, options_.model_dir,
+          [&](double fraction) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            active.progress = fraction;
+          },
+          options.cancelled);
+    } else {
+      make_film(catalog, job.film_id, options);
+    }
   } catch (const FilmCancelled&) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (active.cancel) {
@@ -133,7 +145,7 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
   }
   try {
     catalog.jobs().finish(job.id, owner_, state, error);
-    if (auto film = catalog.films().get(job.film_id)) {
+    if (auto film = job.kind == "render" ? catalog.films().get(job.film_id) : std::nullopt) {
       if (state == JobState::failed && film->status != FilmStatus::failed)
         catalog.films().set_render(job.film_id, FilmStatus::failed, film->progress, error);
       if (state == JobState::queued) catalog.films().set_render(job.film_id, FilmStatus::planned, film->progress);

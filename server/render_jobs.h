@@ -1,6 +1,7 @@
 #pragma once
 // Render jobs in the server process (internal to server/): POST /api/v1/films queues a job in the
-// catalog; a bounded pool of workers claims jobs and runs make_film on them.
+// catalog; a bounded pool of workers claims jobs and runs make_film on them (or run_sweep_job for
+// the sweep jobs POST /api/v1/sweeps queues: server/sweep_jobs.h).
 //
 // Durability: the queue is the catalog's jobs table. A worker refreshes its job's heartbeat every
 // ServerOptions::job_heartbeat_s; a monitor re-queues running jobs whose heartbeat is older than

@@ -1,5 +1,5 @@
 // Films: GET/POST /api/v1/films, GET/DELETE /api/v1/films/{id}, its video, frames, attribution
-// maps, per-frame and per-film provenance, and its timeline as OpenTimelineIO.
+// maps, per-frame and per-film provenance, its metrics, and its timeline as OpenTimelineIO.
 //
 // Every file is found from the catalog (the film's output_dir and video_path, written by
 // make_film) and integers parsed from the request; no request text ever becomes part of a path.
@@ -183,6 +183,7 @@ json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline) {
   j["frame_url_template"] = base + "/frames/{n}.png";
   j["frame_provenance_url_template"] = base + "/frames/{n}/provenance";
   j["provenance_url"] = base + "/provenance";
+  j["metrics_url"] = base + "/metrics";
   j["timeline_otio_url"] = timeline ? json(base + "/timeline.otio") : json();
   if (with_timeline) j["timeline"] = timeline ? f.timeline : json();
   return j;
@@ -550,6 +551,29 @@ class FilmRoutes {
                     {"sound", sound}});
   }
 
+  // GET /api/v1/films/{id}/metrics: every rendered frame's metrics (synth/film_metrics.h), their
+  // means per shot and over the film, and where the shots start and end (the cuts), for a plot.
+  void metrics(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
+    const FilmRow film = require_film_row(catalog, req.matches[1]);
+    const auto shots = shots_.get(catalog, film);
+    json body = film_metrics_json(catalog.films().frames(film.id));
+    for (json& shot : body["shots"]) {
+      const std::int64_t index = shot["shot"].get<std::int64_t>();
+      const bool known = index >= 0 && index < static_cast<std::int64_t>(shots->frames.size());
+      shot["start_frame"] = known ? json(shots->frames[static_cast<std::size_t>(index)].first) : json();
+      shot["end_frame"] = known ? json(shots->frames[static_cast<std::size_t>(index)].second) : json();
+    }
+    json cuts = json::array();
+    for (const auto& [start, end] : shots->frames) cuts.push_back(start);
+    body["film_id"] = film.id;
+    body["frame_count"] = film.frame_count;
+    body["frames_rendered"] = film.frames_rendered;
+    body["fps"] = shots->fps;
+    body["cuts"] = cuts;
+    send_json(res, body);
+  }
+
   // GET /api/v1/films/{id}/timeline.otio
   void timeline_otio(const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context_.catalog();
@@ -599,6 +623,7 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
   server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)/provenance)", bind(&FilmRoutes::frame_provenance));
   server.Get(R"(/api/v1/films/([^/]+)/provenance)", bind(&FilmRoutes::film_provenance));
   server.Get(R"(/api/v1/films/([^/]+)/timeline\.otio)", bind(&FilmRoutes::timeline_otio));
+  server.Get(R"(/api/v1/films/([^/]+)/metrics)", bind(&FilmRoutes::metrics));
 }
 
 }  // namespace palimpsest::server

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 
 #include "synth/camera_warp.h"
+#include "synth/clip_guidance.h"
 
 namespace palimpsest {
 
@@ -38,6 +40,15 @@ AttributedFrame blend_frames(const AttributedFrame& a, const AttributedFrame& b,
   return out;
 }
 
+AttributedFrame with_language(AttributedFrame frame, const at::Tensor& convex, const at::Tensor& residual) {
+  if (!frame.mass.defined()) throw std::invalid_argument("with_language: the frame's pixel weights were not tracked");
+  const at::Tensor share = language_share(convex, residual);  // [H, W]
+  frame.mass = at::cat({frame.mass.to(at::kFloat) * (1.0 - share).unsqueeze(0), share.unsqueeze(0)}, 0);
+  frame.ids.push_back(kLanguageRecord);
+  frame.weights = frame.mass.to(at::kDouble).mean({1, 2});
+  return frame;
+}
+
 AttributedFrame warp_frame(const AttributedFrame& frame, const Homography& h) {
   AttributedFrame out = frame;
   out.image = warp_planes(frame.image, h);
@@ -58,9 +69,11 @@ FrameProvenance describe_frame(const FramePlan& plan, const AttributedFrame& fra
   bool init_listed = false;
   for (size_t k = 0; k < frame.ids.size(); ++k) {
     const std::int64_t id = frame.ids[k];
-    if (!(w[k] > 0.0) && id != init_record) continue;
+    if (!(w[k] > 0.0) && (id != init_record || id == kLanguageRecord)) continue;
     ProvenanceRole role = ProvenanceRole::denoiser;
-    if (id == init_record) {
+    if (id == kLanguageRecord) {
+      role = ProvenanceRole::language;
+    } else if (id == init_record) {
       role = ProvenanceRole::init;
       init_listed = true;
     } else {

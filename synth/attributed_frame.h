@@ -25,6 +25,11 @@ struct AttributedFrame {
 // (1 - t) a + t b, with the records aligned on the union of both sets.
 AttributedFrame blend_frames(const AttributedFrame& a, const AttributedFrame& b, double t);
 
+// The frame `convex` + `residual` (clip-mode language, synth/clip_guidance.h): each pixel's
+// record weights scaled by 1 - lambda and the language share lambda added as record
+// kLanguageRecord. `frame` must carry per-pixel weights (its mass) for `convex`.
+AttributedFrame with_language(AttributedFrame frame, const at::Tensor& convex, const at::Tensor& residual);
+
 // `frame` warped by `h` (synth/camera_warp.h), its per-pixel weights too.
 AttributedFrame warp_frame(const AttributedFrame& frame, const Homography& h);
 

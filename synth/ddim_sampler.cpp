@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "synth/clip_guidance.h"
+
 namespace palimpsest {
 
 at::Tensor noise_to_level(const at::Tensor& x0, const at::Tensor& eps, double alpha_bar) {
@@ -14,20 +16,38 @@ at::Tensor noise_to_level(const at::Tensor& x0, const at::Tensor& eps, double al
 
 SampleResult ddim_sample(Denoiser& denoiser, const at::Tensor& x_start,
                          const std::vector<double>& levels, double eta,
-                         std::optional<at::Generator> generator, Attribution final_attribution) {
+                         std::optional<at::Generator> generator, Attribution final_attribution,
+                         const StepGuidance* guidance) {
   if (levels.size() < 2 || levels.back() != 1.0) {
     throw std::invalid_argument("ddim_sample: levels must end at 1.0 and hold a start level");
   }
   if (eta < 0.0) throw std::invalid_argument("ddim_sample: eta must be >= 0");
+  if (guidance && guidance->ratios.size() + 1 != levels.size()) {
+    throw std::invalid_argument("ddim_sample: one guidance ratio per step expected");
+  }
+  const at::Tensor base_prior =
+      guidance && guidance->record_logits.defined() ? denoiser.records().log_prior.clone() : at::Tensor();
   at::Tensor x = x_start.to(at::kFloat).contiguous();
   SampleResult result;
   for (size_t k = 0; k + 1 < levels.size(); ++k) {
     const double a = levels[k], a_next = levels[k + 1];
     const bool last = k + 2 == levels.size();
+    const double ratio = guidance ? guidance->ratios[k] : 0.0;
+    if (base_prior.defined()) denoiser.set_log_prior(base_prior + guidance->record_logits * ratio);
     Prediction prediction = denoiser.predict(x, a, last ? final_attribution : Attribution::none);
+    at::Tensor convex;  // the records' x0 of the last step, before language moved it
+    if (guidance && guidance->clip && ratio > 0.0) {
+      at::Tensor nudged = guidance->clip->nudge(prediction.x0, *guidance->target, ratio, static_cast<int>(k));
+      if (last) {
+        result.residual = nudged - prediction.x0;
+        convex = prediction.x0;
+      }
+      prediction.x0 = std::move(nudged);
+    }
     if (last) {
       // a_next = 1: sigma = 0 and sqrt(1 - a_next) = 0, so x' = x0.
       result.image = prediction.x0;
+      if (convex.defined()) prediction.x0 = convex;
       result.last = std::move(prediction);
       break;
     }
@@ -45,6 +65,7 @@ SampleResult ddim_sample(Denoiser& denoiser, const at::Tensor& x_start,
     }
     x = std::move(next);
   }
+  if (base_prior.defined()) denoiser.set_log_prior(base_prior);
   return result;
 }
 

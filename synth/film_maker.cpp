@@ -20,6 +20,7 @@
 #include "retrieval/timeline/timeline_limits.h"
 #include "schema/catalog_json.h"
 #include "schema/film_store.h"
+#include "synth/film_language.h"
 #include "synth/latent_renderer.h"
 #include "synth/soundtrack_plan.h"
 #include "synth/timeline_plans.h"
@@ -37,7 +38,8 @@ double seconds_since(Clock::time_point t) {
 
 // What makes frames differ between two renders of the same film: when it changes, earlier
 // frames are not reused.
-nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings& s, const nlohmann::json& timeline) {
+nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings& s, const nlohmann::json& timeline,
+                                  const std::string& clip_model) {
   return {{"timeline", std::to_string(std::hash<std::string>{}(json_text(timeline)))},
           {"backend", o.backend == SynthesisBackend::archive ? "archive" : "torchscript"},
           {"diffusion_model", o.diffusion_model.string()},
@@ -52,7 +54,8 @@ nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings
           {"eta", s.eta},
           {"colour_match", static_cast<int>(s.colour_match)},
           {"attribution_maps", s.attribution_maps},
-          {"invert_keyframes", o.invert_keyframes}};
+          {"invert_keyframes", o.invert_keyframes},
+          {"clip_model", clip_model}};
 }
 
 nlohmann::json read_json_file(const fs::path& path) {
@@ -115,6 +118,7 @@ void write_provenance_json(Catalog& catalog, std::int64_t film_id, const fs::pat
   const nlohmann::json document = {{"film_id", film_id},
                                    {"shares", shares_json(films.shares(film_id))},
                                    {"sound", soundtrack_json(soundtrack, films.sound_shares(film_id))},
+                                   {"metrics", film_metrics_json(films.frames(film_id))},
                                    {"frames", frames}};
   write_file_atomically(path, json_text(document, 1) + "\n");
 }
@@ -173,6 +177,14 @@ std::string frame_file_name(std::int64_t frame) {
   return name;
 }
 
+RecordImageSource catalog_record_images(Catalog& catalog) {
+  return [&catalog](std::int64_t id) {
+    auto jpeg = catalog.thumbnail(id);
+    if (!jpeg) throw FilmMakeError("record " + std::to_string(id) + " has no image");
+    return decode_image_bytes(*jpeg);
+  };
+}
+
 fs::path default_film_dir(const Catalog& catalog, std::int64_t film_id) {
   return fs::absolute(catalog.path()).parent_path() / "films" / std::to_string(film_id);
 }
@@ -226,11 +238,13 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     for (FramePlan& plan : plans)
       if (plan.blend) plan.blend->invert = true;
   const auto frame_count = static_cast<std::int64_t>(plans.size());
+  FilmLanguage language(catalog, options.clip_model);
+  language.attach(timeline, plans);
 
   try {
     fs::create_directories(frames_dir);
     fs::create_directories(maps_dir);
-    const nlohmann::json fingerprint = render_fingerprint(options, settings, film->timeline);
+    const nlohmann::json fingerprint = render_fingerprint(options, settings, film->timeline, language.fingerprint());
     const fs::path fingerprint_path = result.output_dir / "render.json";
     if (options.fresh || read_json_file(fingerprint_path) != fingerprint) {
       catalog.films().clear_frames(film_id);
@@ -271,26 +285,31 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
 
     if (restart < frame_count) {
       const std::vector<FramePlan> todo(plans.begin() + static_cast<std::ptrdiff_t>(restart), plans.end());
-      const RecordImageSource record_image = [&](std::int64_t id) {
-        auto jpeg = catalog.thumbnail(id);
-        if (!jpeg) throw FilmMakeError("record " + std::to_string(id) + " has no image");
-        return decode_image_bytes(*jpeg);
-      };
+      const RecordImageSource record_image = catalog_record_images(catalog);
+      const FilmMeter meter = language.meter();
+      std::optional<RgbImage> previous;  // the frame before in the same sequence (for flicker)
       const auto frames_started = Clock::now();
       const auto on_frame = [&](RenderedFrame&& frame) {
         if (options.cancelled && options.cancelled()) throw FilmCancelled();
         if (frame.frame != video.frames_written())
           throw FilmMakeError("frame " + std::to_string(frame.frame) + " came out of order");
         video.write(frame.image);
-        if (done.count(frame.frame)) return;  // recomputed only to reach later frames
+        const FramePlan& plan = plans[static_cast<std::size_t>(frame.frame)];
+        if (plan.restart) previous.reset();
+        if (done.count(frame.frame)) {  // recomputed only to reach later frames
+          previous = std::move(frame.image);
+          return;
+        }
         write_file_atomically(frames_dir / frame_file_name(frame.frame), encode_png(frame.image));
         const bool has_map = !frame.provenance.attribution_map.empty();
         if (has_map)
           write_file_atomically(maps_dir / frame_file_name(frame.frame), encode_attribution_png(frame.provenance));
         crash_point_after_frame_file(frame.frame);
         const Shot* shot = timeline.shot_at(frame.frame);
-        catalog.films().put_frame(film_id, {frame.frame, shot ? shot->index : -1, frame.provenance.diffused, has_map},
-                               provenance_rows(frame.provenance));
+        FilmFrameRow row{frame.frame, shot ? shot->index : -1, frame.provenance.diffused, has_map, 0, {}};
+        row.metrics = meter.measure(frame.image, frame.provenance, plan, previous ? &*previous : nullptr);
+        catalog.films().put_frame(film_id, row, provenance_rows(frame.provenance));
+        previous = std::move(frame.image);
         done.insert(frame.frame);
         ++result.frames_rendered;
         progress.frames_done = static_cast<std::int64_t>(done.size());
@@ -308,6 +327,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
         result.stats = renderer.stats();
       } else {
         FrameRenderer renderer(settings, record_image);
+        renderer.set_language_model(language.encoder());
         renderer.render(todo, on_frame);
         result.stats = renderer.stats();
       }
@@ -336,6 +356,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     throw;
   }
   result.seconds = seconds_since(started);
+  result.warnings = language.warnings();
   return result;
 }
 

@@ -7,7 +7,8 @@
 //   frames/000000.png ...   every frame (written .partial then renamed)
 //   maps/000000.png ...     attribution maps (each pixel in its largest-weight record's colour)
 //   timeline.json           the timeline that was rendered
-//   provenance.json         every frame's entries and what is heard, the sound's shares
+//   provenance.json         every frame's entries, metrics and what is heard; the film's shares,
+//                           sound shares and metrics
 //   film.mp4                H.264 yuv420p + AAC 48 kHz stereo, +faststart, written last
 //
 // film.mp4 only ever appears whole, with its sound: the frames are encoded into
@@ -23,12 +24,17 @@
 // before that sequence are not recomputed. Changing render settings discards earlier frames.
 // The soundtrack is mixed again on every run; mixing is deterministic, so a resumed render's
 // film.mp4 is byte-identical to an uninterrupted one's.
+//
+// Language and metrics: the film's CLIP model (synth/film_language.h) gives every frame inside a
+// shot its language target (guidance, when the frame's ratio is above 0) and measures every
+// frame (synth/film_metrics.h); the metrics are stored with the frame's row.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "indexer/audio/soundtrack_mixer.h"
 #include "schema/catalog.h"
@@ -79,6 +85,8 @@ struct FilmMakeOptions {
   bool fresh = false;                // discard frames of an earlier render
   bool sound = true;                 // mix the soundtrack into the MP4 (false: a silent MP4)
   FilmLimits limits;                 // the timeline is checked against these before anything is written
+  // The film's CLIP model folder (language guidance, metrics); empty: the default model.
+  std::filesystem::path clip_model;
   std::function<void(const FilmProgress&)> progress;  // after every frame, and per stage
   std::function<bool()> cancelled;   // polled between frames
 };
@@ -98,6 +106,7 @@ struct FilmResult {
   SoundtrackResult soundtrack;
   std::vector<std::string> sound_warnings;  // planning notes, then the mixer's warnings
   double sound_seconds = 0;
+  std::vector<std::string> warnings;  // language guidance or metrics off or partial, and why
 };
 
 // Renders the film (which must have a planned timeline) using the catalog's record thumbnails
@@ -113,5 +122,8 @@ std::filesystem::path default_film_dir(const Catalog& catalog, std::int64_t film
 
 // Frame file names: frames/000042.png, maps/000042.png.
 std::string frame_file_name(std::int64_t frame);
+
+// Records' images from the catalog's thumbnails (what make_film and sweeps draw with).
+RecordImageSource catalog_record_images(Catalog& catalog);
 
 }  // namespace palimpsest

@@ -34,6 +34,16 @@ void validate_plans(const std::vector<FramePlan>& plans) {
     if (plan.blend && !(plan.blend->mix >= 0.0 && plan.blend->mix <= 1.0)) {
       throw std::invalid_argument(where + "blend mix must be in [0, 1]");
     }
+    if (!(plan.guidance_scale >= 0.0) || !std::isfinite(plan.guidance_scale)) {
+      throw std::invalid_argument(where + "the guidance ratio must be finite and >= 0");
+    }
+    if (p.abstraction && !(*p.abstraction >= 0.0 && *p.abstraction <= 1.0)) {
+      throw std::invalid_argument(where + "abstraction must be in [0, 1]");
+    }
+    for (const RecordPrior& r : plan.records) {
+      if (!std::isfinite(r.language)) throw std::invalid_argument(where + "language scores must be finite");
+      if (r.record_id == kLanguageRecord) throw std::invalid_argument(where + "record id 0 stands for language");
+    }
   }
 }
 

@@ -3,21 +3,26 @@
 // Plain data only (no libtorch), so the server and CLI stages can build plans freely.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "retrieval/timeline/parameters.h"  // InitMode
+#include "retrieval/timeline/parameters.h"  // InitMode, GuidanceMode, Schedule
+#include "schema/catalog_rows.h"            // kLanguageRecord
 
 namespace palimpsest {
 
 // An image record the denoiser may draw on in a frame, with its prior weight pi_i (any scale;
 // the renderer normalises them to sum to 1). `keyframe` marks the shot's keyframe records, which
 // get the `keyframe` role in the provenance instead of `denoiser`.
+// `language` is the record's language score for the frame's shot (synth/record_guidance.h): its
+// CLIP similarity to the shot's weighted terms minus its similarity to the shot's negative.
 struct RecordPrior {
   std::int64_t record_id = 0;
   double prior = 1.0;
   bool keyframe = false;
+  double language = 0.0;
 };
 
 // A text or subtitle record that guided the choice of the frame's records. The archive backend
@@ -76,6 +81,21 @@ struct FrameParams {
   int cadence = 1;
   InitMode init = InitMode::noise;
   std::int64_t init_record_id = 0;  // for InitMode::record; 0 picks the frame's keyframe
+  // Language guidance (archive backend; the ratio is FramePlan::guidance_scale): the mode and the
+  // ratio's curve over the frame's sampling steps (keys in percent of the steps run).
+  GuidanceMode guidance_mode = GuidanceMode::records;
+  Schedule guidance_curve = Schedule::constant(1.0);
+  // Documental (0) <-> abstractive (1); unset: the render settings decide (synth/abstraction.h).
+  std::optional<double> abstraction;
+};
+
+// What the shot's words are in CLIP's space (the film's model): the weighted positive terms and
+// the negative prompt, as unit vectors. Shared by the frames of a shot.
+struct LanguageTarget {
+  std::vector<std::vector<float>> positive;  // one unit vector per term
+  std::vector<double> weights;               // per term; they sum to 1
+  std::vector<float> negative;               // empty when the shot has no negative prompt
+  double logit_scale = 1.0;                  // the model's factor from cosine to logits
 };
 
 // Keyframe interpolation between keyframes A and B: the frame's initial noise is
@@ -101,17 +121,21 @@ struct FramePlan {
   bool restart = false;
   // Without it the initial noise comes from params.seed alone.
   std::optional<KeyframeBlend> blend;
-  // Text conditioning, used by the torchscript backend (the archive backend draws on records
-  // only): the shot's line, its negative prompt and the classifier-free guidance scale.
+  // Text conditioning: the shot's line, its negative prompt and the guidance ratio (the
+  // torchscript backend's classifier-free scale; the archive backend's language ratio).
   std::string prompt;
   std::string negative_prompt;
   double guidance_scale = 7.0;
+  // The shot's words for the archive backend's language guidance; null: no guidance (no shot,
+  // or no CLIP vectors). Records' scores are in records[i].language.
+  std::shared_ptr<const LanguageTarget> language;
 };
 
 // Throws std::invalid_argument naming the frame for a plan list the renderer cannot draw: frame
 // numbers not consecutive, no records or no positive prior, a negative or non-finite prior,
 // steps outside [1, 1000], strength outside (0, 1], cadence < 1, noise < 0, blend mix outside
-// [0, 1].
+// [0, 1], a negative guidance ratio, abstraction outside [0, 1], a non-finite language score, or a
+// record id 0 (kLanguageRecord stands for language).
 void validate_plans(const std::vector<FramePlan>& plans);
 
 }  // namespace palimpsest

@@ -12,7 +12,9 @@
 #include <unordered_map>
 
 #include "indexer/runtime/runtime_info.h"
+#include "synth/abstraction.h"
 #include "synth/attributed_frame.h"
+#include "synth/clip_guidance.h"
 #include "synth/camera_path.h"
 #include "synth/colour_match.h"
 #include "synth/ddim_sampler.h"
@@ -50,7 +52,10 @@ struct FrameRenderer::Impl {
 
   std::unordered_map<std::int64_t, at::Tensor> record_cache;
   std::vector<std::int64_t> denoiser_ids;
+  DenoiserKind denoiser_kind = DenoiserKind::local;
   std::unique_ptr<Denoiser> denoiser;
+  ClipEncoder* clip_encoder = nullptr;
+  std::unique_ptr<ClipGuide> clip_guide;
   std::map<std::pair<std::int64_t, std::vector<double>>, at::Tensor> inversions;
   bool track_pixels = false;
 
@@ -81,7 +86,7 @@ struct FrameRenderer::Impl {
   }
 
   // The denoiser over the plan's records, with the plan's priors; reused while the record list
-  // stays the same (an interpolation changes only the priors).
+  // and the denoiser kind stay the same (an interpolation changes only the priors).
   Denoiser& denoiser_for(const FramePlan& plan) {
     std::vector<std::int64_t> ids;
     std::vector<double> priors;
@@ -89,14 +94,16 @@ struct FrameRenderer::Impl {
       ids.push_back(r.record_id);
       priors.push_back(r.prior);
     }
-    if (!denoiser || ids != denoiser_ids) {
+    const DenoiserKind kind = abstracted_denoiser(plan, settings.denoiser);
+    if (!denoiser || ids != denoiser_ids || kind != denoiser_kind) {
       std::vector<at::Tensor> images;
       for (std::int64_t id : ids) images.push_back(record_tensor(id, plan.records));
       const auto started = Clock::now();
       RecordSet set{ids, at::stack(images).contiguous(), log_prior_tensor(priors)};
       denoiser.reset();
-      denoiser = make_denoiser(settings.denoiser, std::move(set), settings.local);
+      denoiser = make_denoiser(kind, std::move(set), settings.local);
       denoiser_ids = ids;
+      denoiser_kind = kind;
       inversions.clear();
       stats.load_s += seconds_since(started);
     }
@@ -117,6 +124,34 @@ struct FrameRenderer::Impl {
     at::Tensor latent = ddim_invert(den, image, levels);
     den.set_log_prior(saved);
     return inversions.emplace(std::move(key), latent).first->second;
+  }
+
+  // What language does on this frame's `steps` sampling steps; nullopt when nothing (no target,
+  // or a ratio of 0 at every step), so that such frames are drawn exactly as without language.
+  std::optional<StepGuidance> language_for(const FramePlan& plan, std::size_t steps) {
+    if (!plan.language || plan.language->positive.empty() || !(plan.guidance_scale > 0.0)) return std::nullopt;
+    StepGuidance g;
+    bool any = false;
+    for (std::size_t k = 0; k < steps; ++k) {
+      const std::int64_t percent =
+          steps > 1 ? std::llround(100.0 * static_cast<double>(k) / static_cast<double>(steps - 1)) : 0;
+      g.ratios.push_back(plan.guidance_scale * plan.params.guidance_curve.at(percent));
+      any |= g.ratios.back() > 0.0;
+    }
+    if (!any) return std::nullopt;
+    std::vector<float> logits;
+    for (const RecordPrior& r : plan.records)
+      logits.push_back(static_cast<float>(plan.language->logit_scale * r.language));
+    g.record_logits = at::tensor(logits, at::kFloat);
+    g.target = plan.language.get();
+    if (plan.params.guidance_mode == GuidanceMode::clip) {
+      if (!clip_encoder)
+        throw std::invalid_argument("frame " + std::to_string(plan.frame) +
+                                    ": guidance_mode clip needs the film's CLIP model (FrameRenderer::set_language_model)");
+      if (!clip_guide) clip_guide = std::make_unique<ClipGuide>(*clip_encoder);
+      g.clip = clip_guide.get();
+    }
+    return g;
   }
 
   AttributedFrame diffuse(const FramePlan& plan, const at::Tensor* init) {
@@ -148,21 +183,29 @@ struct FrameRenderer::Impl {
     if (settings.eta > 0.0) generator = seeded_generator(p.seed ^ kEtaStream);
     const Attribution attribution = track_pixels ? Attribution::pixels : Attribution::frame;
     auto* global = dynamic_cast<GlobalDenoiser*>(&den);
-    // The global denoiser runs deterministic DDIM in coefficient space (synth/global_denoiser.h).
+    const std::optional<StepGuidance> language = language_for(plan, levels.size() - 1);
+    const StepGuidance* guidance = language ? &*language : nullptr;
+    const double clip_before = clip_guide ? clip_guide->seconds() : 0.0;
+    // The global denoiser runs deterministic DDIM in coefficient space (synth/global_denoiser.h),
+    // unless the CLIP gradient moves x out of the records' span.
     SampleResult result =
-        global && settings.eta == 0.0
-            ? global->sample_ddim(x_start, levels, attribution)
-            : ddim_sample(den, x_start, levels, settings.eta, generator, attribution);
+        global && settings.eta == 0.0 && !(guidance && guidance->clip)
+            ? global->sample_ddim(x_start, levels, attribution, guidance)
+            : ddim_sample(den, x_start, levels, settings.eta, generator, attribution, guidance);
+    const double clip_spent = (clip_guide ? clip_guide->seconds() : 0.0) - clip_before;
 
     const DenoiserTimings& t = den.timings();
     stats.denoiser_calls += t.calls;
     stats.exact_pairs += t.pairs;
     stats.search_s += t.search_s;
     stats.denoise_s += t.exact_s;
-    stats.sampler_s += std::max(0.0, seconds_since(started) - t.search_s - t.exact_s);
+    stats.sampler_s += std::max(0.0, seconds_since(started) - t.search_s - t.exact_s - clip_spent);
+    stats.language_s += clip_spent;
     stats.diffused_frames += 1;
-    return AttributedFrame{result.image, den.records().ids, result.last.record_weights,
-                      result.last.pixel_weights};
+    AttributedFrame frame{result.image, den.records().ids, result.last.record_weights,
+                          result.last.pixel_weights};
+    if (result.residual.defined()) frame = with_language(std::move(frame), result.last.x0, result.residual);
+    return frame;
   }
 
   void emit(const FramePlan& plan, const AttributedFrame& frame, bool diffused,
@@ -186,14 +229,21 @@ struct FrameRenderer::Impl {
     return sequence_first;
   }
 
-  void render(const std::vector<FramePlan>& plans,
+  void render(const std::vector<FramePlan>& requested,
               const std::function<void(RenderedFrame&&)>& on_frame) {
-    validate_plans(plans);
+    validate_plans(requested);
     configure_torch_threads();
     const auto started = Clock::now();
+    // Plans as drawn: abstraction changes strength and priors (and the denoiser, in denoiser_for).
+    std::vector<FramePlan> plans;
+    plans.reserve(requested.size());
+    for (const FramePlan& p : requested) plans.push_back(abstracted_plan(p));
+    // Clip-mode language draws a share per pixel, which needs the records' pixel weights.
     track_pixels = settings.attribution_maps || settings.pixel_weights ||
-                   std::any_of(plans.begin(), plans.end(),
-                               [](const FramePlan& p) { return p.params.cadence > 1; });
+                   std::any_of(plans.begin(), plans.end(), [](const FramePlan& p) {
+                     return p.params.cadence > 1 ||
+                            (p.language && p.params.guidance_mode == GuidanceMode::clip && p.guidance_scale > 0.0);
+                   });
 
     std::optional<AttributedFrame> previous;
     at::Tensor sequence_first;
@@ -273,6 +323,11 @@ FrameRenderer& FrameRenderer::operator=(FrameRenderer&&) noexcept = default;
 void FrameRenderer::render(const std::vector<FramePlan>& plans,
                            const std::function<void(RenderedFrame&&)>& on_frame) {
   impl_->render(plans, on_frame);
+}
+
+void FrameRenderer::set_language_model(ClipEncoder* encoder) {
+  impl_->clip_encoder = encoder;
+  impl_->clip_guide.reset();
 }
 
 const RenderStats& FrameRenderer::stats() const { return impl_->stats; }

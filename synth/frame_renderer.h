@@ -12,7 +12,14 @@
 //    the frame's position in the block.
 // With a KeyframeBlend the initial noise is slerped between the keyframes' seeds, or the start
 // latent between the DDIM inversions of the keyframe images.
-// Every frame's provenance is exact (synth/provenance.h).
+// Language: a plan with a LanguageTarget and a guidance ratio above 0 adds the record-level
+// language term to every step's logits (synth/record_guidance.h) and, in guidance_mode clip,
+// nudges each step's x0 along the CLIP gradient (synth/clip_guidance.h; needs
+// set_language_model). At ratio 0 the frames are exactly those drawn without language.
+// Abstraction: a plan whose abstraction is set is drawn with the denoiser, strength and priors
+// it chooses (synth/abstraction.h).
+// Every frame's provenance is exact (synth/provenance.h): records' weights, plus the `language`
+// share (record id kLanguageRecord) in clip mode.
 
 #include <cstdint>
 #include <functional>
@@ -25,6 +32,8 @@
 #include "synth/render_settings.h"
 
 namespace palimpsest {
+
+class ClipEncoder;
 
 // The image of a record (any size: it is scaled to cover the frame and centre-cropped). Throws
 // for an unknown record or one without an image.
@@ -48,6 +57,7 @@ struct RenderStats {
   double sampler_s = 0.0;         // DDIM updates, noise, inversion bookkeeping
   double camera_s = 0.0;          // warps, blends and colour matching
   double provenance_s = 0.0;      // attribution, maps, 8-bit conversion
+  double language_s = 0.0;        // CLIP gradients (guidance_mode clip)
   double total_s = 0.0;
 };
 
@@ -64,6 +74,9 @@ class FrameRenderer {
   // source's exceptions. Deterministic: the same plans and settings give the same frames.
   void render(const std::vector<FramePlan>& plans,
               const std::function<void(RenderedFrame&&)>& on_frame);
+
+  // The film's CLIP model, for plans in guidance_mode clip (not owned; outlives the renderer).
+  void set_language_model(ClipEncoder* encoder);
 
   const RenderStats& stats() const;
   const RenderSettings& settings() const;

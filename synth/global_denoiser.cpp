@@ -96,9 +96,17 @@ Prediction GlobalDenoiser::make_prediction(std::vector<double> weights, int64_t 
 
 SampleResult GlobalDenoiser::sample_ddim(const at::Tensor& x_start,
                                          const std::vector<double>& levels,
-                                         Attribution final_attribution) {
+                                         Attribution final_attribution, const StepGuidance* guidance) {
   if (levels.size() < 2 || levels.back() != 1.0) {
     throw std::invalid_argument("sample_ddim: levels must end at 1.0 and hold a start level");
+  }
+  if (guidance && guidance->ratios.size() + 1 != levels.size()) {
+    throw std::invalid_argument("sample_ddim: one guidance ratio per step expected");
+  }
+  std::vector<double> language;  // logit_scale x score per record, per unit of ratio
+  if (guidance && guidance->record_logits.defined()) {
+    const at::Tensor l = guidance->record_logits.to(at::kDouble).contiguous();
+    language.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
   }
   const auto started = std::chrono::steady_clock::now();
   const int64_t n = records_.size();
@@ -125,6 +133,7 @@ SampleResult GlobalDenoiser::sample_ddim(const at::Tensor& x_start,
       throw std::invalid_argument("sample_ddim: levels must be in (0, 1)");
     }
     const double s = std::sqrt(ab), var = 1.0 - ab;
+    const double ratio = language.empty() ? 0.0 : guidance->ratios[k];
     for (int64_t j = 0; j < n; ++j) {
       if (std::isinf(log_prior_[j])) {
         logits[j] = -std::numeric_limits<double>::infinity();
@@ -133,6 +142,7 @@ SampleResult GlobalDenoiser::sample_ddim(const at::Tensor& x_start,
       double dot = a * start_dots[j];
       for (int64_t i = 0; i < n; ++i) dot += c[i] * gram_[i * n + j];
       logits[j] = log_prior_[j] - (ab * square_norms_[j] - 2.0 * s * dot) / (2.0 * var);
+      if (ratio != 0.0) logits[j] += ratio * language[j];
     }
     weights = softmax_weights(logits);
     timings_.calls += 1;

@@ -35,10 +35,11 @@ class GlobalDenoiser final : public Denoiser {
   // The weights of the last predict() (float64, sums to 1).
   const std::vector<double>& last_weights() const { return weights_; }
 
-  // The same result as ddim_sample(*this, x_start, levels, 0.0, {}, final_attribution) (up to
-  // float rounding), computed in coefficient space as the file comment explains.
+  // The same result as ddim_sample(*this, x_start, levels, 0.0, {}, final_attribution, guidance)
+  // (up to float rounding), computed in coefficient space as the file comment explains. Only the
+  // record-level part of `guidance` applies (clip mode leaves the span: use ddim_sample).
   SampleResult sample_ddim(const at::Tensor& x_start, const std::vector<double>& levels,
-                           Attribution final_attribution);
+                           Attribution final_attribution, const StepGuidance* guidance = nullptr);
 
  private:
   RecordSet records_;

@@ -25,6 +25,10 @@ double FrameProvenance::weight_of(std::int64_t record_id) const {
 }
 
 void record_colour(std::int64_t record_id, std::uint8_t rgb[3]) {
+  if (record_id == kLanguageRecord) {
+    rgb[0] = rgb[1] = rgb[2] = 255;
+    return;
+  }
   // splitmix64 scrambles neighbouring ids; the golden-ratio step spreads the hues evenly.
   std::uint64_t z = static_cast<std::uint64_t>(record_id) + 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -9,6 +9,9 @@
 // a pixel sum to 1) and per frame (the mean over pixels; a frame's record weights sum to 1).
 // Frames between diffused frames (cadence) are bilinear warps and blends of diffused frames, both
 // convex, so their weights are warped and blended the same way and stay exact.
+// With clip-mode language guidance (synth/clip_guidance.h) a pixel is (1 - lambda) x its records'
+// combination + lambda x a colour language drew: records keep (1 - lambda) of their weights and
+// the `language` role, record id kLanguageRecord (0), takes lambda; the sums stay 1.
 
 #include <cstdint>
 #include <string>
@@ -28,8 +31,8 @@ struct ProvenanceEntry {
 struct FrameProvenance {
   int frame = 0;
   bool diffused = true;  // false for a cadence in-between (warped and blended) frame
-  // Pixel entries (roles keyframe, denoiser, init) first, sorted by weight (descending); their
-  // weights sum to 1. Guidance entries follow with the timeline's guidance weights, which are not
+  // Pixel entries (roles keyframe, denoiser, init, language) first, sorted by weight
+  // (descending); their weights sum to 1. Guidance entries follow with the timeline's guidance weights, which are not
   // part of that sum. An init record that lent no pixels appears with weight 0.
   std::vector<ProvenanceEntry> entries;
   // Optional (RenderSettings::attribution_maps): the argmax record of every pixel drawn in that
@@ -45,7 +48,8 @@ struct FrameProvenance {
 };
 
 // The colour a record is drawn in on attribution maps: a hue from the golden-ratio sequence
-// over a hash of the id, so that colours are stable across frames and films.
+// over a hash of the id, so that colours are stable across frames and films. Language
+// (kLanguageRecord) is white, which no record gets (their saturation is at least 0.55).
 void record_colour(std::int64_t record_id, std::uint8_t rgb[3]);
 
 // PNG bytes of a frame's attribution map; throws std::invalid_argument when it has none.

@@ -85,6 +85,9 @@ FrameParams frame_params(const FrameParameters& p) {
   f.cadence = p.cadence;
   f.init = p.init.mode;
   f.init_record_id = p.init.record_id.value_or(0);
+  f.guidance_mode = p.guidance_mode;
+  f.guidance_curve = p.guidance_curve;
+  f.abstraction = p.abstraction;
   return f;
 }
 

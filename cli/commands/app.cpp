@@ -47,6 +47,7 @@ int run(int argc, char** argv) {
   register_train(app, globals, dispatch);
   register_make(app, globals, dispatch);
   register_provenance(app, globals, dispatch);
+  register_sweep(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

@@ -10,38 +10,29 @@
 #include "cli/commands/terminal_text.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
-#include "retrieval/film_planning.h"
-#include "retrieval/timeline/manuscript.h"
+#include "schema/catalog_json.h"
+#include "schema/film_store.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::cli {
 
 void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
-  struct Args {
-    std::string manuscript;
-    std::int64_t film = 0;
+  struct Args : FilmArguments {
     std::string output;
     std::string out_dir;
-    std::string model;
     std::string backend = "archive";
     std::string diffusion_model;
     std::string denoiser = "local";
-    std::vector<std::string> schedules;
-    double fps = 12;
-    std::string size = "320x192";
-    FilmLimits limits;
-    int steps = 0;
-    std::int64_t seed = -1;
     bool fresh = false;
     bool no_maps = false;
     bool invert = false;
     bool no_sound = false;
     bool quiet = false;
+    bool json = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("make", "Plan a manuscript and render it into a film with provenance");
-  cmd->add_option("manuscript", args->manuscript, "Fountain, SRT/WebVTT or plain text");
-  cmd->add_option("--film", args->film, "Render (or resume) an already planned film instead");
+  add_film_arguments(*cmd, *args);
   cmd->add_option("-o,--output", args->output, "The MP4 to write (default: <film folder>/film.mp4)");
   cmd->add_option("--out-dir", args->out_dir, "Film folder for frames and maps (default: films/<id> beside the catalog)");
   cmd->add_option("--backend", args->backend, "archive (closed-form, exact provenance) or torchscript")
@@ -51,57 +42,23 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--denoiser", args->denoiser, "global, local or local_windowed (archive backend; windowed = local_windowed)")
       ->check(CLI::IsMember({"global", "local", "local_windowed", "windowed"}))
       ->capture_default_str();
-  cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
-  add_film_options(*cmd, args->fps, args->limits);
-  cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
-  cmd->add_option("--steps", args->steps, "Sampler steps (a film-wide steps schedule)")->check(CLI::Range(1, 1000));
-  cmd->add_option("--seed", args->seed, "Seed (a film-wide seed schedule)")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
-  cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
   cmd->add_flag("--fresh", args->fresh, "Render every frame again instead of resuming");
   cmd->add_flag("--no-maps", args->no_maps, "Do not write attribution maps");
   cmd->add_flag("--no-sound", args->no_sound, "Render a silent MP4 (no soundtrack, no sound provenance)");
   cmd->add_flag("--invert-keyframes", args->invert, "Interpolate between DDIM inversions of the keyframe images");
   cmd->add_flag("-q,--quiet", args->quiet, "Only errors and the final line");
+  cmd->add_flag("--json", args->json, "Print the result and the film's metrics as JSON");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
-      if (args->manuscript.empty() == (args->film == 0)) {
-        std::cerr << "palimpsest make: give a MANUSCRIPT or --film ID (one of them)\n";
-        return kExitUsage;
-      }
+      if (!check_film_arguments(*args, "make")) return kExitUsage;
       if ((args->backend == "torchscript") != !args->diffusion_model.empty()) {
         std::cerr << "palimpsest make: --backend torchscript and --diffusion-model DIR go together\n";
         return kExitUsage;
       }
       Catalog catalog(globals.db);
-      std::int64_t film_id = args->film;
-      if (!args->manuscript.empty()) {
-        TimelineOptions options;
-        options.fps = args->fps;
-        options.limits = args->limits;
-        // --steps and --seed are film-wide schedules; a --schedule of the same name replaces them.
-        if (args->steps > 0) set_parameter(options.parameters, "steps", "0:(" + std::to_string(args->steps) + ")");
-        if (args->seed >= 0) set_parameter(options.parameters, "seed", "0:(" + std::to_string(args->seed) + ")");
-        if (auto usage = apply_timeline_arguments(options, args->size, args->schedules)) {
-          std::cerr << "palimpsest make: " << *usage << "\n";
-          return kExitUsage;
-        }
-        Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
-        PlanningModel model = load_planning_model(
-            catalog, args->model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->model));
-        if (!model.dense())
-          std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-        PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline),
-                                                 std::filesystem::absolute(args->manuscript).string(),
-                                                 model.encoder.get(), model.index.get(), model.model_id,
-                                                 /*reuse_identical=*/true);
-        film_id = planned.film_id;
-        for (const auto& w : planned.timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
-        if (!args->quiet)
-          std::cerr << "film " << film_id << (planned.reused ? " (planned before: resuming)" : " planned") << ": "
-                    << planned.timeline.shots.size() << " shots, " << planned.timeline.frame_count << " frames at "
-                    << planned.timeline.fps << " fps, " << planned.timeline.width << "x" << planned.timeline.height
-                    << ", planning " << static_cast<int>(planned.planning_seconds * 1000) << " ms\n";
-      }
+      const std::optional<std::int64_t> film = film_from_arguments(catalog, *args, "make", args->quiet || args->json);
+      if (!film) return kExitUsage;
+      const std::int64_t film_id = *film;
 
       FilmMakeOptions options;
       options.settings.denoiser = *parse_denoiser_kind(args->denoiser);
@@ -116,7 +73,8 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.attribution_maps = !args->no_maps;
       options.invert_keyframes = args->invert;
       options.sound = !args->no_sound;
-      ProgressLine line(!args->quiet && ProgressLine::stderr_is_terminal());
+      options.clip_model = args->model;
+      ProgressLine line(!args->quiet && !args->json && ProgressLine::stderr_is_terminal());
       std::int64_t last_logged = -1;
       options.progress = [&](const FilmProgress& p) {
         const double fraction = p.frame_count ? static_cast<double>(p.frames_done) / p.frame_count : 1;
@@ -127,7 +85,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
                       p.stage == "video" ? "  encoding video" : p.stage == "sound" ? "  mixing the soundtrack" : "");
         if (line.enabled()) {
           line.update(text, p.stage != "frames");
-        } else if (!args->quiet && (p.stage != "frames" || p.frames_done - last_logged >= 24 ||
+        } else if (!args->quiet && !args->json && (p.stage != "frames" || p.frames_done - last_logged >= 24 ||
                                     p.frames_done == p.frame_count)) {
           std::cerr << text << "\n";
           last_logged = p.frames_done;
@@ -136,6 +94,19 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       try {
         const FilmResult r = make_film(catalog, film_id, options);
         line.clear();
+        for (const std::string& w : r.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
+        if (args->json) {
+          nlohmann::json out = {{"film_id", film_id},
+                                {"video", r.video_path.string()},
+                                {"output_dir", r.output_dir.string()},
+                                {"frames_rendered", r.frames_rendered},
+                                {"frames_reused", r.frames_reused},
+                                {"seconds", r.seconds},
+                                {"warnings", r.warnings},
+                                {"metrics", film_metrics_json(catalog.films().frames(film_id))}};
+          std::printf("%s\n", json_text(out, 2).c_str());
+          return kExitOk;
+        }
         std::printf("film %lld: %s (%lld frames rendered, %lld reused, %.1f s)\n", static_cast<long long>(film_id),
                     shown(r.video_path.native()).c_str(), static_cast<long long>(r.frames_rendered),
                     static_cast<long long>(r.frames_reused), r.seconds);

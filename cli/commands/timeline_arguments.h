@@ -1,7 +1,9 @@
 #pragma once
-// The film options `plan`, `make` and `demo` share: --size WIDTHxHEIGHT, --schedule name="keys"
-// (repeatable) and --fps, applied to TimelineOptions, and the film limits a user may raise.
+// The film options `plan`, `make`, `sweep` and `demo` share: --size WIDTHxHEIGHT, --schedule
+// name="keys" (repeatable) and --fps, applied to TimelineOptions, the film limits a user may raise;
+// and planning a manuscript into a film.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "retrieval/timeline/manuscript.h"
+#include "schema/catalog.h"
 
 namespace palimpsest::cli {
 
@@ -22,5 +25,33 @@ std::optional<std::string> apply_timeline_arguments(TimelineOptions& options, co
 // --fps (within the frame rate limit) and --max-frames (raises the film length limit of
 // schema/limits.h for this command) on `command`.
 void add_film_options(CLI::App& command, double& fps, FilmLimits& limits);
+
+// The manuscript and planning options `make` and `sweep` take: MANUSCRIPT | --film ID, --fps,
+// --max-frames, --size, --steps, --seed, --schedule (repeatable) and --model.
+struct FilmArguments {
+  std::string manuscript;
+  std::int64_t film = 0;
+  double fps = 12;
+  FilmLimits limits;
+  std::string size = "320x192";
+  int steps = 0;
+  std::int64_t seed = -1;
+  std::vector<std::string> schedules;
+  std::string model;
+};
+void add_film_arguments(CLI::App& command, FilmArguments& args);
+// False after printing a usage message ("palimpsest <command>: ...") unless exactly one of
+// MANUSCRIPT and --film is given (checked before the catalog is opened).
+bool check_film_arguments(const FilmArguments& args, const std::string& command);
+// The planned film's id: --film, or MANUSCRIPT planned (plan_film). Returns nullopt after printing
+// a usage message for a malformed --size or --schedule.
+std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArguments& args, const std::string& command,
+                                                bool quiet);
+
+// Plans `manuscript` against the catalog with the CLIP model at `model_dir` (default:
+// palimpsest-tiny), or finds the identical plan made before; says so on stderr (the warnings
+// always, the summary unless `quiet`). Returns the film id. Throws as planning does.
+std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
+                       const std::string& model_dir, bool quiet);
 
 }  // namespace palimpsest::cli

@@ -230,6 +230,8 @@ std::unique_ptr<ClipEncoder> ClipEncoder::load(const fs::path& model_dir, const 
 const ClipModelInfo& ClipEncoder::info() const { return impl_->info; }
 float ClipEncoder::logit_scale() const { return impl_->logit_scale; }
 const TextTokenizer& ClipEncoder::tokenizer() const { return *impl_->tokenizer; }
+clip::ClipModelImpl& ClipEncoder::module() { return *impl_->model; }
+const clip::PreprocessOptions& ClipEncoder::preprocess_options() const { return impl_->preprocess; }
 
 std::vector<std::vector<float>> ClipEncoder::encode_texts(const std::vector<std::string>& texts) {
   std::vector<std::vector<float>> out;

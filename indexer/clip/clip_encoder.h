@@ -25,6 +25,10 @@
 namespace palimpsest {
 
 class TextTokenizer;
+namespace clip {
+class ClipModelImpl;
+struct PreprocessOptions;
+}  // namespace clip
 
 struct ClipModelInfo {
   std::string name;
@@ -65,6 +69,10 @@ class ClipEncoder {
   // exp(logit_scale): the factor CLIP applies to cosine similarities to get logits.
   float logit_scale() const;
   const TextTokenizer& tokenizer() const;
+  // The torch module and image normalisation behind the encoder, for code that needs gradients
+  // through the image tower (synth/clip_guidance.h). Same thread rule as the encoder.
+  clip::ClipModelImpl& module();
+  const clip::PreprocessOptions& preprocess_options() const;
 
   int batch_size() const { return batch_size_; }
   void set_batch_size(int n) { batch_size_ = n > 0 ? n : 1; }

@@ -60,10 +60,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-constexpr std::array<std::string_view, 21> kDirectiveNames = {
+constexpr std::array<std::string_view, 25> kDirectiveNames = {
     "duration", "record", "neg", "negative", "seed_mode", "init", "strength", "noise", "guidance", "cfg", "steps",
     "seed", "zoom", "angle", "translation_x", "translation_y", "translation_z", "rotation_3d_x", "rotation_3d_y",
-    "rotation_3d_z", "fov"};
+    "rotation_3d_z", "fov", "abstraction", "guidance_mode", "guidance_curve", "chaos"};
 
 // A close miss of a directive name ("strenght", "zom" is too short to tell).
 std::optional<std::string_view> misspelt_directive(std::string_view key) {

@@ -1,6 +1,7 @@
 #include "retrieval/timeline/parameters.h"
 #include "indexer/text/printable.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -37,6 +38,7 @@ constexpr std::array<ParameterInfo, kParameters.size()> kInfo = {{
     {Parameter::rotation_3d_z, "rotation_3d_z", 0, -kAny, kAny},
     {Parameter::fov, "fov", 40, 1, 179},
     {Parameter::cadence, "cadence", 1, 1, 100},
+    {Parameter::abstraction, "abstraction", 0, 0, 1},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -123,6 +125,67 @@ std::string_view to_string(InitMode mode) {
   return "noise";
 }
 
+std::string_view to_string(GuidanceMode mode) { return mode == GuidanceMode::clip ? "clip" : "records"; }
+
+std::optional<GuidanceMode> parse_guidance_mode(std::string_view name) {
+  const std::string key = lower(trim(name));
+  if (key == "records") return GuidanceMode::records;
+  if (key == "clip") return GuidanceMode::clip;
+  return std::nullopt;
+}
+
+std::map<Parameter, double> parse_chaos(std::string_view text) {
+  std::map<Parameter, double> chaos;
+  std::string_view rest = trim(text);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : trim(rest.substr(comma + 1));
+    if (item.empty()) continue;
+    const std::size_t split = item.find_first_of("=: \t");
+    const std::string_view name = trim(item.substr(0, split));
+    const std::string_view value = split == std::string_view::npos ? std::string_view() : trim(item.substr(split + 1));
+    const auto parameter = parse_parameter(name);
+    if (!parameter || *parameter == Parameter::seed || *parameter == Parameter::abstraction)
+      throw ParameterError("chaos", "\"" + std::string(name) + "\" is not a parameter chaos can move");
+    double range = 0;
+    const std::string_view number = value.starts_with('=') || value.starts_with(':') ? trim(value.substr(1)) : value;
+    const auto parsed = std::from_chars(number.data(), number.data() + number.size(), range);
+    if (number.empty() || parsed.ec != std::errc() || parsed.ptr != number.data() + number.size() ||
+        !std::isfinite(range) || range < 0)
+      throw ParameterError("chaos", "expected a range of 0 or more for " + std::string(name) + ", not \"" +
+                                        std::string(value) + "\"");
+    chaos[*parameter] = range;
+  }
+  return chaos;
+}
+
+std::string chaos_to_string(const std::map<Parameter, double>& chaos) {
+  std::string out;
+  for (const auto& [parameter, range] : chaos)
+    out += (out.empty() ? "" : ", ") + std::string(parameter_name(parameter)) + "=" + number_text(range);
+  return out;
+}
+
+Schedule parse_guidance_curve(std::string_view text) {
+  Schedule curve = Schedule::parse(text, "guidance_curve");
+  for (const ScheduleKeyframe& key : curve.keyframes()) {
+    if (key.frame > 100)
+      throw ParameterError("guidance_curve", "key " + std::to_string(key.frame) +
+                                                 " is past 100 (keys are percent of a frame's steps)");
+    if (key.value < 0)
+      throw ParameterError("guidance_curve", "value " + number_text(key.value) + " at " + std::to_string(key.frame) +
+                                                 " % is below 0");
+  }
+  return curve;
+}
+
+double clamp_to_range(Parameter parameter, double value) {
+  const ParameterInfo& entry = info(parameter);
+  const double low = entry.min_exclusive ? std::nextafter(entry.min, kAny) : entry.min;
+  return std::clamp(value, low, entry.max);
+}
+
 std::optional<SeedMode> parse_seed_mode(std::string_view name) {
   const std::string key = lower(trim(name));
   if (key == "fixed") return SeedMode::fixed;
@@ -178,6 +241,20 @@ bool set_parameter(ParameterSet& set, std::string_view name, std::string_view va
     if (!init)
       throw ParameterError("init", "expected noise, black, record or record <id>, not " + quoted_excerpt(trim(value)));
     set.init = *init;
+    return true;
+  }
+  if (key == "guidance_mode") {
+    const auto mode = parse_guidance_mode(value);
+    if (!mode) throw ParameterError("guidance_mode", "expected records or clip, not \"" + std::string(trim(value)) + "\"");
+    set.guidance_mode = *mode;
+    return true;
+  }
+  if (key == "guidance_curve") {
+    set.guidance_curve = parse_guidance_curve(value);
+    return true;
+  }
+  if (key == "chaos") {
+    set.chaos = parse_chaos(value);
     return true;
   }
   const auto parameter = parse_parameter(key);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 
 namespace palimpsest {
 namespace {
@@ -42,6 +43,17 @@ double value_of(const Timeline& timeline, const Shot* shot, Parameter parameter,
 
 int whole_at_least_one(double value) { return std::max(1, static_cast<int>(std::lround(value))); }
 
+// A number in [-1, 1] from a frame's seed and a parameter (splitmix64): the same on every run and
+// machine, different per parameter.
+double unit_noise(std::int64_t seed, Parameter parameter) {
+  std::uint64_t z = static_cast<std::uint64_t>(seed) * 0x9e3779b97f4a7c15ull +
+                    (static_cast<std::uint64_t>(parameter) + 1) * 0xd1b54a32d192ed03ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) / static_cast<double>(1ull << 52) - 1.0;
+}
+
 }  // namespace
 
 std::string_view to_string(ShotKind kind) {
@@ -75,20 +87,6 @@ FrameParameters Timeline::evaluate(std::int64_t frame) const {
   FrameParameters p;
   p.frame = frame;
   p.shot = shot ? shot->index : -1;
-  p.strength = value_of(*this, shot, Parameter::strength, frame);
-  p.noise = value_of(*this, shot, Parameter::noise, frame);
-  p.guidance = value_of(*this, shot, Parameter::guidance, frame);
-  p.steps = whole_at_least_one(value_of(*this, shot, Parameter::steps, frame));
-  p.zoom = value_of(*this, shot, Parameter::zoom, frame);
-  p.angle = value_of(*this, shot, Parameter::angle, frame);
-  p.translation_x = value_of(*this, shot, Parameter::translation_x, frame);
-  p.translation_y = value_of(*this, shot, Parameter::translation_y, frame);
-  p.translation_z = value_of(*this, shot, Parameter::translation_z, frame);
-  p.rotation_3d_x = value_of(*this, shot, Parameter::rotation_3d_x, frame);
-  p.rotation_3d_y = value_of(*this, shot, Parameter::rotation_3d_y, frame);
-  p.rotation_3d_z = value_of(*this, shot, Parameter::rotation_3d_z, frame);
-  p.fov = value_of(*this, shot, Parameter::fov, frame);
-  p.cadence = whole_at_least_one(value_of(*this, shot, Parameter::cadence, frame));
 
   p.seed_mode = shot && shot->parameters.seed_mode ? *shot->parameters.seed_mode
                 : parameters.seed_mode              ? *parameters.seed_mode
@@ -105,9 +103,43 @@ FrameParameters Timeline::evaluate(std::int64_t frame) const {
       break;
   }
 
+  if (const Scoped a = lookup(*this, shot, Parameter::abstraction, frame); a.schedule)
+    p.abstraction = a.schedule->at(a.local_frame);
+  // Chaos: each listed parameter moves by amplitude x range x u, u in [-1, 1] from the seed.
+  std::map<Parameter, double> chaos = parameters.chaos;
+  if (shot)
+    for (const auto& [parameter, range] : shot->parameters.chaos) chaos[parameter] = range;
+  const double amplitude = p.abstraction.value_or(1.0);
+  auto value = [&](Parameter parameter) {
+    const double v = value_of(*this, shot, parameter, frame);
+    const auto range = chaos.find(parameter);
+    if (range == chaos.end() || range->second == 0 || amplitude == 0) return v;
+    return clamp_to_range(parameter, v + amplitude * range->second * unit_noise(p.seed, parameter));
+  };
+  p.strength = value(Parameter::strength);
+  p.noise = value(Parameter::noise);
+  p.guidance = value(Parameter::guidance);
+  p.steps = whole_at_least_one(value(Parameter::steps));
+  p.zoom = value(Parameter::zoom);
+  p.angle = value(Parameter::angle);
+  p.translation_x = value(Parameter::translation_x);
+  p.translation_y = value(Parameter::translation_y);
+  p.translation_z = value(Parameter::translation_z);
+  p.rotation_3d_x = value(Parameter::rotation_3d_x);
+  p.rotation_3d_y = value(Parameter::rotation_3d_y);
+  p.rotation_3d_z = value(Parameter::rotation_3d_z);
+  p.fov = value(Parameter::fov);
+  p.cadence = whole_at_least_one(value(Parameter::cadence));
+
   p.init = shot && shot->parameters.init ? *shot->parameters.init
            : parameters.init             ? *parameters.init
                                          : InitSpec{};
+  p.guidance_mode = shot && shot->parameters.guidance_mode ? *shot->parameters.guidance_mode
+                    : parameters.guidance_mode              ? *parameters.guidance_mode
+                                                            : GuidanceMode::records;
+  p.guidance_curve = shot && shot->parameters.guidance_curve ? *shot->parameters.guidance_curve
+                     : parameters.guidance_curve              ? *parameters.guidance_curve
+                                                              : Schedule::constant(1.0);
   return p;
 }
 

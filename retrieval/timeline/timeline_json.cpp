@@ -19,6 +19,9 @@ json parameters_to_json(const ParameterSet& set) {
   for (const auto& [parameter, schedule] : set.schedules) out[std::string(parameter_name(parameter))] = schedule.to_string();
   if (set.seed_mode) out["seed_mode"] = std::string(to_string(*set.seed_mode));
   if (set.init) out["init"] = to_string(*set.init);
+  if (set.guidance_mode) out["guidance_mode"] = std::string(to_string(*set.guidance_mode));
+  if (set.guidance_curve) out["guidance_curve"] = set.guidance_curve->to_string();
+  if (!set.chaos.empty()) out["chaos"] = chaos_to_string(set.chaos);
   return out;
 }
 
@@ -85,6 +88,8 @@ json evaluated_to_json(const Timeline& timeline) {
   column("cadence", [](const FrameParameters& f) { return f.cadence; });
   column("seed_mode", [](const FrameParameters& f) { return std::string(to_string(f.seed_mode)); });
   column("init", [](const FrameParameters& f) { return to_string(f.init); });
+  column("abstraction", [](const FrameParameters& f) { return f.abstraction ? json(*f.abstraction) : json(); });
+  column("guidance_mode", [](const FrameParameters& f) { return std::string(to_string(f.guidance_mode)); });
   return out;
 }
 

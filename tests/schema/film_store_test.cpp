@@ -133,7 +133,8 @@ TEST(CatalogJson, FrameProvenanceShapeIsTheSameForEveryWriter) {
   const nlohmann::json j = frame_provenance_json(frame, rows, std::nullopt);
   EXPECT_EQ(j, nlohmann::json::parse(R"({"frame": 7, "shot": 2, "diffused": false, "entries": [
       {"record_id": 5, "role": "keyframe", "weight": 0.5}, {"record_id": 9, "role": "guidance", "weight": 1.0}],
-      "heard": null})"));
+      "heard": null,
+      "metrics": {"clip_score": null, "flicker": null, "top_share": null, "entropy": null, "novelty": null}})"));
   const SoundInterval heard{7, 0.5, 0.625, {{7, 5, 0.25}, {7, 9, 0.125}}};
   EXPECT_EQ(frame_provenance_json(frame, rows, heard)["heard"], nlohmann::json::parse(R"({"interval": 7,
       "from_s": 0.5, "to_s": 0.625, "records": [{"record_id": 5, "gain": 0.25}, {"record_id": 9, "gain": 0.125}]})"));

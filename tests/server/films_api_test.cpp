@@ -554,8 +554,12 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
 
   // One provenance shape: the API's frame (less its links and record summaries), the film's
   // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
-  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]},
-              {"heard", p["heard"]}};
+  json api = {{"frame", p["frame"]},
+              {"shot", p["shot"]["index"]},
+              {"diffused", p["diffused"]},
+              {"entries", p["entries"]},
+              {"heard", p["heard"]},
+              {"metrics", p["metrics"]}};
   for (json& e : api["entries"]) e.erase("record");
   // The server's films have sound; stills are silent, so frame 5 hears nothing.
   EXPECT_EQ(api["heard"]["records"], json::array()) << p.dump();
