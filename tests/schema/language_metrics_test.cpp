@@ -1,4 +1,4 @@
-// Migration 0005 in the catalog: a frame's language share (the `language` role, record id 0,
+// Migration 0008 in the catalog: a frame's language share (the `language` role, record id 0,
 // which no provenance row may reference) and its metrics round trip; provenance reads and shares
 // show language as one more row; sweep jobs are jobs of their own kind.
 #include <gtest/gtest.h>
