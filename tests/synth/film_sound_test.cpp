@@ -71,7 +71,8 @@ class FilmSoundTest : public ::testing::Test {
 
   // The gain of record `id` heard at `frame` (0 when it is not heard).
   double heard(std::int64_t frame, std::int64_t id) {
-    for (const HeardRow& h : catalog_->films().heard_at_frame(archive_.film, frame)->records)
+    const std::optional<SoundInterval> heard = catalog_->films().heard_at_frame(archive_.film, frame);
+    for (const HeardRow& h : heard->records)
       if (h.record_id == id) return h.gain;
     return 0;
   }

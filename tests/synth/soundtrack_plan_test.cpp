@@ -135,7 +135,7 @@ TEST_F(SoundtrackPlanTest, GuidanceSoundsPlayUnderTheShotWithGainsFromTheirWeigh
   EXPECT_DOUBLE_EQ(by_record[s3]->gain, 0.1 / total * kUnderPictureGain);
   // From the record's start for its duration, cut at the shot's end.
   EXPECT_DOUBLE_EQ(by_record[s1]->source_start_s, 1.0);
-  EXPECT_DOUBLE_EQ(by_record[s1]->duration_s, 2.0);
+  EXPECT_DOUBLE_EQ(by_record[s1]->duration_s, 2.0 + kCrossfadeS / 2) << "the shot's 2 s, and half a cross-fade";
   EXPECT_DOUBLE_EQ(by_record[s2]->source_start_s, 9.0);
   EXPECT_DOUBLE_EQ(by_record[s2]->duration_s, 1.0);
   EXPECT_DOUBLE_EQ(by_record[s2]->film_start_s, 0.0);
