@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   register_train(app, globals, dispatch);
   register_make(app, globals, dispatch);
   register_provenance(app, globals, dispatch);
+  register_model(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);
