@@ -297,8 +297,8 @@ void register_model(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
                       m.precision.c_str(), megabytes(m.bytes).c_str(),
                       have_catalog ? std::to_string(vectors).c_str() : "",
                       !m.problem.empty() ? ("problem: " + m.problem).c_str()
-                      : m.embedded       ? "(embedded; demo domain only)"
-                                         : m.architecture.c_str());
+                      : m.embedded ? (m.architecture + "  (embedded; demo domain only)").c_str()
+                                   : m.architecture.c_str());
         }
         if (!*json) {
           std::printf("store: %s%s\n", model_store_folder(globals.db).string().c_str(),

@@ -3,7 +3,10 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/clip_error.h"
@@ -302,6 +306,11 @@ AutoPrecision measure_auto_precision(const fs::path& model_dir, const PrecisionS
   for (int round = 0; round < kRounds; ++round) {
     for (Candidate& c : candidates) {
       if (!c.encoder) continue;
+      // The previous candidate's idle threads keep spinning for a while after its last call
+      // (OpenBLAS's pool about 0.1 s, behind fp32; libgomp's behind bf16 / int8) and would take
+      // the cores from this one: measured, bf16 timed right after fp32 ran at a fifth of its
+      // speed. A pause lets them sleep first.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
       auto start = std::chrono::steady_clock::now();
       c.image_rows = c.encoder->encode_images(images);
       c.image_s = std::min(c.image_s, seconds_since(start));
@@ -345,7 +354,10 @@ void update_model_json(const fs::path& model_dir, const std::string& key,
     }
   }
   j[key] = value;
-  const fs::path tmp = model_dir / ".model.json.partial";
+  // A name of its own per writer: several processes (a server's encoder pool) may record at once.
+  static std::atomic<unsigned> counter{0};
+  const fs::path tmp = model_dir / (".model.json." + std::to_string(::getpid()) + "." +
+                                    std::to_string(counter++) + ".partial");
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump(2) << "\n";

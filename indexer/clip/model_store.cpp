@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "indexer/clip/clip_config.h"
 #include "indexer/clip/model_location.h"
+#include "indexer/clip/safetensors.h"
 #include "schema/catalog.h"
 
 namespace palimpsest {
@@ -32,6 +34,29 @@ std::uint64_t folder_bytes(const fs::path& dir) {
   return total;
 }
 
+// A model folder written by hand (palimpsest-tiny) says nothing of its architecture in
+// model.json: a safetensors header tells (no tensor is read).
+void describe_from_weights(const fs::path& dir, const nlohmann::json& j, StoredModel& m) {
+  try {
+    const fs::path weights = dir / j.value("weights", "");
+    if (weights.extension() != ".safetensors") return;
+    SafetensorsReader reader(weights);
+    ClipShapeMap shapes;
+    for (const auto& [tensor, entry] : reader.entries()) shapes[tensor] = entry.shape;
+    const std::string prefix = clip_key_prefix(shapes, weights);
+    ClipShapeMap stripped;
+    for (const auto& [tensor, shape] : shapes) {
+      if (tensor.compare(0, prefix.size(), prefix) == 0) stripped[tensor.substr(prefix.size())] = shape;
+    }
+    ClipConfig c = infer_clip_config(stripped, weights, j.value("vision_heads", 0), j.value("text_heads", 0));
+    c.quick_gelu = j.value("activation", "quick_gelu") != "gelu";
+    m.architecture = c.describe();
+    m.embed_dim = c.embed_dim;
+  } catch (const std::exception&) {
+    // Descriptive only: loading the model reports what is wrong with it.
+  }
+}
+
 StoredModel describe(const std::string& name, const fs::path& dir, bool embedded) {
   StoredModel m;
   m.name = name;
@@ -48,6 +73,7 @@ StoredModel describe(const std::string& name, const fs::path& dir, bool embedded
     const auto j = nlohmann::json::parse(in);
     m.architecture = j.value("architecture", "");
     m.embed_dim = j.value("embed_dim", 0);
+    if (m.architecture.empty()) describe_from_weights(dir, j, m);
     m.precision = j.value("precision", "fp32");
     if (j.contains("source") && j["source"].is_object()) {
       m.weights_sha256 = j["source"].value("weights_sha256", "");
