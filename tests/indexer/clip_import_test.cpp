@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/clip_error.h"
+#include "indexer/clip/clip_precision.h"
 #include "indexer/clip/clip_tokenizer.h"
 #include "indexer/clip/model_import.h"
 #include "indexer/clip/model_store.h"
@@ -291,6 +293,37 @@ TEST_F(ClipImportTest, WithoutATokenizerTheImportSaysWhatToPass) {
   } catch (const ClipModelError& e) {
     EXPECT_NE(std::string(e.what()).find("--tokenizer"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(ClipImportTest, VerificationCatchesAWrongActivation) {
+  // The checkpoint's own code uses QuickGELU: importing it as exact GELU must fail verification.
+  ImportOptions o = fixture_options(clip_, "wrong-gelu");
+  o.activation = "gelu";
+  o.vision_heads = 1;
+  o.text_heads = 2;
+  try {
+    import_model(catalog_, clip_ / "tiny_vit_p8.jit.pt", o);
+    FAIL() << "an import with the wrong activation passed verification";
+  } catch (const ClipModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("verification failed"), std::string::npos) << e.what();
+    EXPECT_TRUE(one_line(e.what()));
+  }
+  EXPECT_FALSE(fs::exists(model_store_folder(catalog_) / "wrong-gelu"));
+  EXPECT_FALSE(fs::exists(model_store_folder(catalog_) / ".import-wrong-gelu"));
+}
+
+TEST_F(ClipImportTest, TheRecordedWeightsHashIsTrustedOnlyForTheSameSize) {
+  ImportOptions o = fixture_options(clip_, "hashed");
+  o.vision_heads = 1;
+  o.text_heads = 2;
+  const ImportedModel m = import_model(catalog_, clip_ / "tiny_vit_p8.safetensors", o);
+  EXPECT_EQ(ClipEncoder::load(m.dir)->info().weights_sha256, m.weights_sha256);
+  // A record with the right size is used as is (no hashing at load)...
+  update_model_json(m.dir, "weights_sha256", std::string(64, 'f'));
+  EXPECT_EQ(ClipEncoder::load(m.dir)->info().weights_sha256, std::string(64, 'f'));
+  // ...one whose size does not match the file is not: the file is hashed.
+  update_model_json(m.dir, "weights_bytes", m.weights_bytes + 1);
+  EXPECT_EQ(ClipEncoder::load(m.dir)->info().weights_sha256, m.weights_sha256);
 }
 
 TEST_F(ClipImportTest, CommandLinePrintsWhatItFound) {
