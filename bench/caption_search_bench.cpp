@@ -29,8 +29,8 @@
 #include "indexer/demo/demo_archive.h"
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
-#include "retrieval/dense_index.h"
-#include "retrieval/searcher.h"
+#include "retrieval/search/dense_index.h"
+#include "retrieval/search/searcher.h"
 
 using namespace palimpsest;
 

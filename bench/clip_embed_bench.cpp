@@ -36,7 +36,7 @@
 #include "indexer/clip/clip_precision.h"
 #include "indexer/clip/safetensors.h"
 #include "indexer/clip/sentencepiece_tokenizer.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 
 namespace fs = std::filesystem;
 using namespace palimpsest;

@@ -3,7 +3,7 @@
 //
 //   before   the path `palimpsest plan` took before the vector store: ExactDenseIndex (every
 //            embedding read into memory at open), the shot text encoded twice per search, one
-//            catalog.record() per fused hit and one catalog.embedding() per candidate, no caches
+//            catalog.record() per fused hit and one catalog.embeddings().get() per candidate, no caches
 //            (a faithful copy of the old ArchiveCandidateSource + Searcher, kept here as the
 //            baseline);
 //   lexical  FTS5 only (no model): the floor set by SQLite;
@@ -29,10 +29,11 @@
 #include "indexer/clip/model_location.h"
 #include "indexer/vector/parallel_for.h"
 #include "retrieval/archive_candidate_source.h"
-#include "retrieval/dense_index.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/planner.h"
-#include "retrieval/rank_fusion.h"
+#include "retrieval/search/dense_index.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/planning/planner.h"
+#include "retrieval/search/rank_fusion.h"
+#include "schema/embedding_store.h"
 
 using namespace palimpsest;
 
@@ -112,7 +113,7 @@ class BeforeCandidateSource : public CandidateSource {
     c.source_id = r.source_id;
     c.ts_ms = r.ts_ms;
     if (encoder_ && model_id_ > 0)
-      if (auto v = catalog_.embedding(r.id, model_id_)) c.embedding = std::move(*v);
+      if (auto v = catalog_.embeddings().get(r.id, model_id_)) c.embedding = std::move(*v);
     if (query && c.embedding.size() == query->size()) {
       double dot = 0;
       for (std::size_t i = 0; i < query->size(); ++i) dot += static_cast<double>(c.embedding[i]) * (*query)[i];
@@ -180,7 +181,7 @@ int main(int argc, char** argv) {
   }
   if (manuscripts.empty())
     manuscripts = {std::string(PALIMPSEST_SOURCE_DIR) + "/data/demo.fountain",
-                   std::string(PALIMPSEST_SOURCE_DIR) + "/tests/retrieval/data/harbour_lights.fountain"};
+                   std::string(PALIMPSEST_SOURCE_DIR) + "/tests/timeline/data/harbour_lights.fountain"};
   std::printf("command: %s\nload average at start: %s\n", command.c_str(), load_average().c_str());
 
   Catalog catalog(db);
@@ -192,8 +193,8 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   std::unique_ptr<ClipEncoder> encoder = ClipEncoder::load(*model_dir);
   const double load_model_ms = ms_since(t0);
-  const auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256);
-  if (!model || catalog.count_embeddings(model->id) == 0) {
+  const auto model = catalog.embeddings().find_model(encoder->info().name, encoder->info().weights_sha256);
+  if (!model || catalog.embeddings().count(model->id) == 0) {
     std::fprintf(stderr, "the catalog has no vectors for %s: run palimpsest demo or ingest first\n",
                  encoder->info().name.c_str());
     return 1;
@@ -206,7 +207,7 @@ int main(int argc, char** argv) {
   const double open_store_ms = ms_since(t0);
   std::printf("model %s loaded in %.0f ms; %lld vectors; ExactDenseIndex opened in %.1f ms, vector store in %.1f ms\n",
               encoder->info().name.c_str(), load_model_ms,
-              static_cast<long long>(catalog.count_embeddings(model->id)), open_exact_ms, open_store_ms);
+              static_cast<long long>(catalog.embeddings().count(model->id)), open_exact_ms, open_store_ms);
 
   std::printf("\n| manuscript | shots | before (ms) | lexical only (ms) | store (ms) | before / store | same keyframes | same guidance |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");

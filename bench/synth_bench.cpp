@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "synth/ddim_sampler.h"
 #include "synth/denoiser.h"
 #include "synth/frame_renderer.h"

@@ -48,7 +48,7 @@
 #include "indexer/vector/vector_math.h"
 #include "indexer/vector/vector_store.h"
 #include "indexer/vector/vector_store_internals.h"
-#include "retrieval/dense_index.h"
+#include "retrieval/search/dense_index.h"
 
 using namespace palimpsest;
 

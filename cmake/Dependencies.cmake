@@ -26,6 +26,17 @@ pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libswsca
 pkg_check_modules(LIBAV_AUDIO REQUIRED IMPORTED_TARGET libswresample libavfilter)
 pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract lept)
 pkg_check_modules(POCKETSPHINX REQUIRED IMPORTED_TARGET pocketsphinx sphinxbase)
+# Debian's sphinxbase.pc names /usr/include/sphinxbase, which does not exist (the headers are in
+# /usr/include/<multiarch>/sphinxbase, also listed); CMake refuses a target with a missing include
+# folder, so keep the ones that exist.
+get_target_property(_pocketsphinx_includes PkgConfig::POCKETSPHINX INTERFACE_INCLUDE_DIRECTORIES)
+set(_pocketsphinx_existing)
+foreach(_dir IN LISTS _pocketsphinx_includes)
+  if(EXISTS "${_dir}")
+    list(APPEND _pocketsphinx_existing "${_dir}")
+  endif()
+endforeach()
+set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_pocketsphinx_existing}")
 pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
 find_package(CURL REQUIRED)
 find_package(PostgreSQL REQUIRED)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "indexer/clip/clip_encoder.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 
@@ -17,7 +18,7 @@ ArchiveCandidateSource::ArchiveCandidateSource(Catalog& catalog, ClipEncoder* en
 const std::vector<float>& ArchiveCandidateSource::embedding(std::int64_t record_id) {
   auto it = embeddings_.find(record_id);
   if (it == embeddings_.end()) {
-    auto v = catalog_.embedding(record_id, model_id_);
+    auto v = catalog_.embeddings().get(record_id, model_id_);
     it = embeddings_.emplace(record_id, v ? std::move(*v) : std::vector<float>{}).first;
   }
   return it->second;

@@ -9,8 +9,8 @@
 #include <memory>
 #include <unordered_map>
 
-#include "retrieval/planner.h"
-#include "retrieval/searcher.h"
+#include "retrieval/planning/planner.h"
+#include "retrieval/search/searcher.h"
 
 namespace palimpsest {
 

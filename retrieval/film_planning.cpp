@@ -4,7 +4,9 @@
 
 #include "indexer/clip/model_location.h"
 #include "retrieval/archive_candidate_source.h"
-#include "retrieval/planner.h"
+#include "retrieval/planning/planner.h"
+#include "schema/embedding_store.h"
+#include "schema/film_store.h"
 
 namespace palimpsest {
 
@@ -13,9 +15,9 @@ PlanningModel load_planning_model(Catalog& catalog, const std::optional<std::fil
   const auto dir = model_dir ? model_dir : default_model_dir();
   if (!dir) return m;
   m.encoder = ClipEncoder::load(*dir);
-  if (auto model = catalog.find_model(m.encoder->info().name, m.encoder->info().weights_sha256)) {
+  if (auto model = catalog.embeddings().find_model(m.encoder->info().name, m.encoder->info().weights_sha256)) {
     m.model_id = model->id;
-    if (catalog.count_embeddings(m.model_id) > 0) m.index = open_dense_index(catalog, m.model_id);
+    if (catalog.embeddings().count(m.model_id) > 0) m.index = open_dense_index(catalog, m.model_id);
   }
   return m;
 }
@@ -32,14 +34,14 @@ PlannedFilm plan_and_save_film(Catalog& catalog, Timeline timeline, const std::s
   const nlohmann::json params = {{"fps", timeline.fps}, {"width", timeline.width}, {"height", timeline.height}};
   const nlohmann::json document = timeline.to_json(true);
   if (reuse_identical) {
-    if (auto same = catalog.find_film(manuscript, document)) {
+    if (auto same = catalog.films().find(manuscript, document)) {
       planned.film_id = *same;
       planned.reused = true;
     }
   }
   if (!planned.reused) {
-    planned.film_id = catalog.create_film(timeline.title, manuscript, document, params);
-    catalog.set_film_output(planned.film_id, "", "", timeline.frame_count);
+    planned.film_id = catalog.films().create(timeline.title, manuscript, document, params);
+    catalog.films().set_output(planned.film_id, "", "", timeline.frame_count);
   }
   planned.timeline = std::move(timeline);
   return planned;

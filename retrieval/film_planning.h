@@ -9,8 +9,8 @@
 #include <string>
 
 #include "indexer/clip/clip_encoder.h"
-#include "retrieval/dense_index.h"
-#include "retrieval/timeline.h"
+#include "retrieval/search/dense_index.h"
+#include "retrieval/timeline/timeline.h"
 #include "schema/catalog.h"
 
 namespace palimpsest {

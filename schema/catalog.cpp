@@ -5,15 +5,16 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <unordered_map>
 
 #include "schema/embedded_file.h"
+#include "schema/embedding_store.h"
+#include "schema/film_store.h"
+#include "schema/job_queue.h"
+#include "schema/record_sql.h"
+#include "schema/sqlite_connection.h"
 
 namespace palimpsest {
 namespace {
-
-constexpr std::string_view kRecordKinds[] = {"image", "frame", "text", "subtitle"};
-constexpr std::string_view kSourceKinds[] = {"image", "video", "text", "subtitle"};
 
 // Migration files are named NNNN_description.sql; NNNN is the schema version they produce.
 int migration_version(std::string_view name) {
@@ -24,31 +25,6 @@ int migration_version(std::string_view name) {
                        std::string(name));
   }
   return version;
-}
-
-constexpr std::string_view kRecordColumns =
-    "id, archive_id, source_id, ordinal, kind, uri, sha256, ts_ms, dur_ms, width, height, title, "
-    "text, meta, created_at";
-
-RecordRow read_record(const Statement& s) {
-  RecordRow r;
-  r.id = s.int64(0);
-  r.archive_id = s.int64(1);
-  r.source_id = s.int64(2);
-  r.ordinal = s.int64(3);
-  r.kind = parse_record_kind(s.text(4)).value_or(RecordKind::image);
-  r.uri = s.text(5);
-  r.sha256 = s.text(6);
-  r.ts_ms = s.int64(7);
-  r.dur_ms = s.optional_int64(8);
-  r.width = s.optional_int64(9);
-  r.height = s.optional_int64(10);
-  r.title = s.text(11);
-  r.text = s.text(12);
-  r.meta = nlohmann::json::parse(s.text(13), nullptr, /*allow_exceptions=*/false);
-  if (r.meta.is_discarded()) r.meta = nlohmann::json::object();
-  r.created_at = s.text(14);
-  return r;
 }
 
 constexpr std::string_view kSourceColumns =
@@ -73,56 +49,32 @@ SourceRow read_source(const Statement& s) {
 
 }  // namespace
 
-std::string_view to_string(RecordKind kind) { return kRecordKinds[static_cast<int>(kind)]; }
-std::string_view to_string(SourceKind kind) { return kSourceKinds[static_cast<int>(kind)]; }
-
-std::optional<RecordKind> parse_record_kind(std::string_view name) {
-  for (int i = 0; i < 4; ++i)
-    if (kRecordKinds[i] == name) return static_cast<RecordKind>(i);
-  return std::nullopt;
+RecordRow read_record(const Statement& s) {
+  RecordRow r;
+  r.id = s.int64(0);
+  r.archive_id = s.int64(1);
+  r.source_id = s.int64(2);
+  r.ordinal = s.int64(3);
+  r.kind = parse_record_kind(s.text(4)).value_or(RecordKind::image);
+  r.uri = s.text(5);
+  r.sha256 = s.text(6);
+  r.ts_ms = s.int64(7);
+  r.dur_ms = s.optional_int64(8);
+  r.width = s.optional_int64(9);
+  r.height = s.optional_int64(10);
+  r.title = s.text(11);
+  r.text = s.text(12);
+  r.meta = nlohmann::json::parse(s.text(13), nullptr, /*allow_exceptions=*/false);
+  if (r.meta.is_discarded()) r.meta = nlohmann::json::object();
+  r.created_at = s.text(14);
+  return r;
 }
 
-std::optional<SourceKind> parse_source_kind(std::string_view name) {
-  for (int i = 0; i < 4; ++i)
-    if (kSourceKinds[i] == name) return static_cast<SourceKind>(i);
-  return std::nullopt;
-}
-
-struct Catalog::Impl {
-  std::filesystem::path path;
-  sqlite3* db = nullptr;
-  // Prepared once, reused: keyed by the SQL text (string literals of this file).
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements;
-
-  ~Impl() {
-    statements.clear();
-    if (db) sqlite3_close_v2(db);
-  }
-};
-
-Catalog::Catalog(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
-  impl_->path = path;
-  int rc = sqlite3_open_v2(path.c_str(), &impl_->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = "cannot open catalog " + path.string() + ": " +
-                          (impl_->db ? sqlite3_errmsg(impl_->db) : sqlite3_errstr(rc));
-    throw CatalogError(message);
-  }
-  sqlite3_extended_result_codes(impl_->db, 1);
-  sqlite3_busy_timeout(impl_->db, 10000);
-  try {
-    // journal_mode is the first read of the file: a non-database fails here.
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA foreign_keys=ON");
-    // WAL + NORMAL: durable against process crashes (kill -9); a power cut may lose the last
-    // transactions but never corrupts the file.
-    exec("PRAGMA synchronous=NORMAL");
-  } catch (const CatalogError& e) {
-    throw CatalogError("cannot open catalog " + path.string() + ": " + e.what());
-  }
-
+Catalog::Catalog(const std::filesystem::path& path)
+    : db_(std::make_unique<SqliteConnection>(path)),
+      films_(std::make_unique<FilmStore>(*db_)),
+      jobs_(std::make_unique<JobQueue>(*db_)),
+      embeddings_(std::make_unique<EmbeddingStore>(*db_)) {
   const int current = schema_version();
   const int latest = code_schema_version();
   if (current > latest) {
@@ -133,16 +85,25 @@ Catalog::Catalog(const std::filesystem::path& path) : impl_(std::make_unique<Imp
   for (const auto& migration : embedded_migrations()) {
     const int version = migration_version(migration.name);
     if (version <= current) continue;
-    exec("BEGIN IMMEDIATE");
     try {
-      // Another process may have migrated while we waited for the write lock.
-      if (schema_version() < version) {
-        exec(migration.content);
-        exec("PRAGMA user_version=" + std::to_string(version));
-      }
-      exec("COMMIT");
+      db_->transaction([&] {
+        // Another process may have migrated while we waited for the write lock.
+        if (schema_version() < version) {
+          db_->exec(migration.content);
+          // A migration that edits stored table definitions (PRAGMA writable_schema, see
+          // 0004_records_that_speak.sql) must bump the schema cookie so that every connection,
+          // this one included, parses the tables again.
+          if (migration.content.find("writable_schema") != std::string_view::npos) {
+            Statement& cookie = db_->statement("PRAGMA schema_version");
+            cookie.step();
+            const std::int64_t next = cookie.int64(0) + 1;
+            cookie.reset();
+            db_->exec("PRAGMA schema_version=" + std::to_string(next));
+          }
+          db_->exec("PRAGMA user_version=" + std::to_string(version));
+        }
+      });
     } catch (const CatalogError& e) {
-      exec("ROLLBACK");
       throw CatalogError("migration " + std::string(migration.name) + " failed on " +
                          path.string() + ": " + e.what());
     }
@@ -161,7 +122,7 @@ int Catalog::code_schema_version() {
 }
 
 int Catalog::schema_version() {
-  Statement& s = statement("PRAGMA user_version");
+  Statement& s = db_->statement("PRAGMA user_version");
   s.reset();
   s.step();
   int version = static_cast<int>(s.int64(0));
@@ -169,63 +130,35 @@ int Catalog::schema_version() {
   return version;
 }
 
-const std::filesystem::path& Catalog::path() const { return impl_->path; }
+const std::filesystem::path& Catalog::path() const { return db_->path(); }
 
-Statement& Catalog::statement(std::string_view sql) {
-  // A statement left on a row keeps its read transaction (and so an old snapshot of the file)
-  // open. Methods read what they need before asking for the next statement, so every other
-  // statement can be reset here: a long-lived Catalog then always sees other processes' commits.
-  for (auto& [text, other] : impl_->statements)
-    if (other->busy()) other->reset();
-  auto it = impl_->statements.find(std::string(sql));
-  if (it == impl_->statements.end()) {
-    it = impl_->statements
-             .emplace(std::string(sql), std::make_unique<Statement>(impl_->db, sql))
-             .first;
-  }
-  return it->second->reset();
-}
+FilmStore& Catalog::films() { return *films_; }
+JobQueue& Catalog::jobs() { return *jobs_; }
+EmbeddingStore& Catalog::embeddings() { return *embeddings_; }
 
-int Catalog::changes() { return sqlite3_changes(impl_->db); }
-
-std::int64_t Catalog::last_insert_id() { return sqlite3_last_insert_rowid(impl_->db); }
-
-void Catalog::exec(std::string_view sql) {
-  // As in statement(): a statement left on a row holds an old snapshot, and BEGIN IMMEDIATE on an
-  // old snapshot fails at once with "database is locked" when another connection wrote since.
-  for (auto& [text, other] : impl_->statements)
-    if (other->busy()) other->reset();
-  std::string owned(sql);
-  char* error = nullptr;
-  int rc = sqlite3_exec(impl_->db, owned.c_str(), nullptr, nullptr, &error);
-  if (rc != SQLITE_OK) {
-    std::string message = error ? error : sqlite3_errstr(rc);
-    sqlite3_free(error);
-    throw CatalogError(message);
-  }
-}
+void Catalog::transaction(const std::function<void()>& work) { db_->transaction(work); }
 
 // ---- archives ----
 
 std::int64_t Catalog::ensure_archive(std::string_view name, std::string_view root) {
   Statement& insert =
-      statement("INSERT INTO archives(name, root) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING");
+      db_->statement("INSERT INTO archives(name, root) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING");
   insert.bind(1, name).bind(2, root).run();
-  Statement& select = statement("SELECT id FROM archives WHERE name = ?1");
+  Statement& select = db_->statement("SELECT id FROM archives WHERE name = ?1");
   select.bind(1, name);
   if (!select.step()) throw CatalogError("archive vanished: " + std::string(name));
   return select.int64(0);
 }
 
 std::optional<ArchiveRow> Catalog::find_archive(std::string_view name) {
-  Statement& s = statement("SELECT id, name, root, created_at FROM archives WHERE name = ?1");
+  Statement& s = db_->statement("SELECT id, name, root, created_at FROM archives WHERE name = ?1");
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
   return ArchiveRow{s.int64(0), s.text(1), s.text(2), s.text(3)};
 }
 
 std::vector<ArchiveRow> Catalog::archives() {
-  Statement& s = statement("SELECT id, name, root, created_at FROM archives ORDER BY id");
+  Statement& s = db_->statement("SELECT id, name, root, created_at FROM archives ORDER BY id");
   std::vector<ArchiveRow> out;
   while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3)});
   return out;
@@ -236,7 +169,7 @@ std::vector<ArchiveRow> Catalog::archives() {
 std::optional<SourceRow> Catalog::find_source(std::int64_t archive_id, std::string_view uri) {
   static const std::string sql = "SELECT " + std::string(kSourceColumns) +
                                  " FROM sources WHERE archive_id = ?1 AND uri = ?2";
-  Statement& s = statement(sql);
+  Statement& s = db_->statement(sql);
   s.bind(1, archive_id).bind(2, uri);
   if (!s.step()) return std::nullopt;
   return read_source(s);
@@ -245,7 +178,7 @@ std::optional<SourceRow> Catalog::find_source(std::int64_t archive_id, std::stri
 std::optional<SourceRow> Catalog::source(std::int64_t id) {
   static const std::string sql =
       "SELECT " + std::string(kSourceColumns) + " FROM sources WHERE id = ?1";
-  Statement& s = statement(sql);
+  Statement& s = db_->statement(sql);
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_source(s);
@@ -254,7 +187,7 @@ std::optional<SourceRow> Catalog::source(std::int64_t id) {
 std::vector<SourceRow> Catalog::sources(std::int64_t archive_id) {
   static const std::string sql =
       "SELECT " + std::string(kSourceColumns) + " FROM sources WHERE archive_id = ?1 ORDER BY id";
-  Statement& s = statement(sql);
+  Statement& s = db_->statement(sql);
   s.bind(1, archive_id);
   std::vector<SourceRow> out;
   while (s.step()) out.push_back(read_source(s));
@@ -262,15 +195,15 @@ std::vector<SourceRow> Catalog::sources(std::int64_t archive_id) {
 }
 
 void Catalog::set_source_link(std::int64_t source_id, std::optional<std::int64_t> linked) {
-  statement("UPDATE sources SET linked_source_id = ?2 WHERE id = ?1")
+  db_->statement("UPDATE sources SET linked_source_id = ?2 WHERE id = ?1")
       .bind(1, source_id)
       .bind(2, linked)
       .run();
 }
 
 bool Catalog::delete_source(std::int64_t source_id) {
-  statement("DELETE FROM sources WHERE id = ?1").bind(1, source_id).run();
-  return sqlite3_changes(impl_->db) > 0;
+  db_->statement("DELETE FROM sources WHERE id = ?1").bind(1, source_id).run();
+  return db_->changes() > 0;
 }
 
 namespace {
@@ -288,19 +221,19 @@ void crash_point_before_record() {
 }  // namespace
 
 Catalog::SourceWriter Catalog::replace_source(SourceRow source) {
-  return SourceWriter(this, std::move(source));
+  return SourceWriter(db_.get(), std::move(source));
 }
 
-Catalog::SourceWriter::SourceWriter(Catalog* catalog, SourceRow source)
-    : catalog_(catalog), source_(std::move(source)) {
-  catalog_->exec("BEGIN IMMEDIATE");
+Catalog::SourceWriter::SourceWriter(SqliteConnection* db, SourceRow source)
+    : db_(db), source_(std::move(source)) {
+  db_->exec("BEGIN IMMEDIATE");
   open_ = true;
   // Deleting the old source cascades to its records, thumbnails, embeddings and provenance.
-  catalog_->statement("DELETE FROM sources WHERE archive_id = ?1 AND uri = ?2")
+  db_->statement("DELETE FROM sources WHERE archive_id = ?1 AND uri = ?2")
       .bind(1, source_.archive_id)
       .bind(2, source_.uri)
       .run();
-  catalog_->statement(
+  db_->statement(
                "INSERT INTO sources(archive_id, uri, sha256, kind, size_bytes, duration_ms, width, "
                "height) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
       .bind(1, source_.archive_id)
@@ -312,11 +245,11 @@ Catalog::SourceWriter::SourceWriter(Catalog* catalog, SourceRow source)
       .bind(7, source_.width)
       .bind(8, source_.height)
       .run();
-  source_id_ = sqlite3_last_insert_rowid(catalog_->impl_->db);
+  source_id_ = db_->last_insert_id();
 }
 
 Catalog::SourceWriter::SourceWriter(SourceWriter&& other) noexcept
-    : catalog_(other.catalog_),
+    : db_(other.db_),
       source_(std::move(other.source_)),
       source_id_(other.source_id_),
       next_ordinal_(other.next_ordinal_),
@@ -327,7 +260,7 @@ Catalog::SourceWriter::SourceWriter(SourceWriter&& other) noexcept
 Catalog::SourceWriter::~SourceWriter() {
   if (open_) {
     try {
-      catalog_->exec("ROLLBACK");
+      db_->exec("ROLLBACK");
     } catch (...) {
       // The connection is closing or already rolled back; nothing else to undo.
     }
@@ -337,7 +270,7 @@ Catalog::SourceWriter::~SourceWriter() {
 std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thumbnail_jpeg) {
   if (!open_) throw CatalogError("add_record on a finished source writer");
   crash_point_before_record();
-  Statement& s = catalog_->statement(
+  Statement& s = db_->statement(
       "INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256, ts_ms, dur_ms, width, "
       "height, title, text, meta) VALUES (?1, ?2, ?13, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, source_.archive_id)
@@ -354,9 +287,9 @@ std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thu
       .bind(11, r.text)
       .bind(12, r.meta.dump())
       .run();
-  const std::int64_t id = sqlite3_last_insert_rowid(catalog_->impl_->db);
+  const std::int64_t id = db_->last_insert_id();
   if (!thumbnail_jpeg.empty()) {
-    catalog_->statement("INSERT INTO thumbnails(record_id, jpeg) VALUES (?1, ?2)")
+    db_->statement("INSERT INTO thumbnails(record_id, jpeg) VALUES (?1, ?2)")
         .bind(1, id)
         .bind_blob(2, thumbnail_jpeg)
         .run();
@@ -367,7 +300,7 @@ std::int64_t Catalog::SourceWriter::add_record(RecordRow r, std::string_view thu
 void Catalog::SourceWriter::finish_record(std::int64_t record_id, std::optional<std::int64_t> dur_ms,
                                           const nlohmann::json& meta) {
   if (!open_) throw CatalogError("finish_record on a finished source writer");
-  catalog_->statement("UPDATE records SET dur_ms = ?2, meta = ?3 WHERE id = ?1 AND source_id = ?4")
+  db_->statement("UPDATE records SET dur_ms = ?2, meta = ?3 WHERE id = ?1 AND source_id = ?4")
       .bind(1, record_id)
       .bind(2, dur_ms)
       .bind(3, meta.dump())
@@ -378,7 +311,7 @@ void Catalog::SourceWriter::finish_record(std::int64_t record_id, std::optional<
 void Catalog::SourceWriter::set_media_info(std::optional<std::int64_t> duration_ms,
                                            std::optional<std::int64_t> width,
                                            std::optional<std::int64_t> height) {
-  catalog_->statement("UPDATE sources SET duration_ms = ?2, width = ?3, height = ?4 WHERE id = ?1")
+  db_->statement("UPDATE sources SET duration_ms = ?2, width = ?3, height = ?4 WHERE id = ?1")
       .bind(1, source_id_)
       .bind(2, duration_ms)
       .bind(3, width)
@@ -388,7 +321,7 @@ void Catalog::SourceWriter::set_media_info(std::optional<std::int64_t> duration_
 
 void Catalog::SourceWriter::commit() {
   if (!open_) throw CatalogError("commit on a finished source writer");
-  catalog_->exec("COMMIT");
+  db_->exec("COMMIT");
   open_ = false;
 }
 
@@ -397,7 +330,7 @@ void Catalog::SourceWriter::commit() {
 std::optional<RecordRow> Catalog::record(std::int64_t id) {
   static const std::string sql =
       "SELECT " + std::string(kRecordColumns) + " FROM records WHERE id = ?1";
-  Statement& s = statement(sql);
+  Statement& s = db_->statement(sql);
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_record(s);
@@ -410,7 +343,7 @@ std::vector<RecordRow> Catalog::records(const RecordFilter& filter) {
                                  " AND (?3 IS NULL OR kind = ?3)"
                                  " AND (?4 IS NULL OR source_id = ?4)"
                                  " ORDER BY id LIMIT ?5";
-  Statement& s = statement(sql);
+  Statement& s = db_->statement(sql);
   s.bind(1, filter.after_id).bind(2, filter.archive_id).bind(4, filter.source_id);
   if (filter.kind) s.bind(3, to_string(*filter.kind));
   s.bind(5, static_cast<std::int64_t>(filter.limit));
@@ -420,28 +353,28 @@ std::vector<RecordRow> Catalog::records(const RecordFilter& filter) {
 }
 
 std::optional<std::string> Catalog::thumbnail(std::int64_t record_id) {
-  Statement& s = statement("SELECT jpeg FROM thumbnails WHERE record_id = ?1");
+  Statement& s = db_->statement("SELECT jpeg FROM thumbnails WHERE record_id = ?1");
   s.bind(1, record_id);
   if (!s.step()) return std::nullopt;
   return s.blob(0);
 }
 
 std::int64_t Catalog::count_records(std::optional<RecordKind> kind) {
-  Statement& s = statement("SELECT count(*) FROM records WHERE ?1 IS NULL OR kind = ?1");
+  Statement& s = db_->statement("SELECT count(*) FROM records WHERE ?1 IS NULL OR kind = ?1");
   if (kind) s.bind(1, to_string(*kind));
   s.step();
   return s.int64(0);
 }
 
 std::map<std::string, std::int64_t> Catalog::count_records_by_kind() {
-  Statement& s = statement("SELECT kind, count(*) FROM records GROUP BY kind");
+  Statement& s = db_->statement("SELECT kind, count(*) FROM records GROUP BY kind");
   std::map<std::string, std::int64_t> out;
   while (s.step()) out[s.text(0)] = s.int64(1);
   return out;
 }
 
 std::int64_t Catalog::count_sources() {
-  Statement& s = statement("SELECT count(*) FROM sources");
+  Statement& s = db_->statement("SELECT count(*) FROM sources");
   s.step();
   return s.int64(0);
 }
@@ -449,14 +382,14 @@ std::int64_t Catalog::count_sources() {
 // ---- state ----
 
 std::optional<std::string> Catalog::state(std::string_view key) {
-  Statement& s = statement("SELECT value FROM catalog_state WHERE key = ?1");
+  Statement& s = db_->statement("SELECT value FROM catalog_state WHERE key = ?1");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   return s.text(0);
 }
 
 void Catalog::set_state(std::string_view key, std::string_view value) {
-  statement(
+  db_->statement(
       "INSERT INTO catalog_state(key, value) VALUES (?1, ?2) "
       "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
       .bind(1, key)
@@ -467,7 +400,7 @@ void Catalog::set_state(std::string_view key, std::string_view value) {
 std::string Catalog::integrity_check() {
   std::string result;
   for (std::string_view sql : {"PRAGMA integrity_check", "PRAGMA foreign_key_check"}) {
-    Statement& s = statement(sql);
+    Statement& s = db_->statement(sql);
     while (s.step()) {
       std::string line = s.text(0);
       if (sql == "PRAGMA foreign_key_check") line = "foreign key violation in " + line;
@@ -476,7 +409,7 @@ std::string Catalog::integrity_check() {
   }
   try {
     // FTS5's own check that the lexical index matches the records it was built from.
-    exec("INSERT INTO records_fts(records_fts, rank) VALUES ('integrity-check', 1)");
+    db_->exec("INSERT INTO records_fts(records_fts, rank) VALUES ('integrity-check', 1)");
   } catch (const CatalogError& e) {
     result += (result.empty() ? "" : "; ") + std::string("records_fts: ") + e.what();
   }

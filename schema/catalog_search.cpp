@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "schema/catalog.h"
+#include "schema/sqlite_connection.h"
 
 namespace palimpsest {
 namespace {
@@ -36,7 +37,7 @@ std::vector<LexicalHit> Catalog::lexical_search(std::string_view query, const Se
   std::vector<LexicalHit> out;
   const std::string match = fts_query(query);
   if (match.empty() || limit <= 0) return out;
-  Statement& s = statement(
+  Statement& s = db_->statement(
       "SELECT r.id, -bm25(records_fts) AS score FROM records_fts JOIN records r ON r.id = records_fts.rowid "
       "WHERE records_fts MATCH ?1"
       " AND (?2 IS NULL OR r.archive_id = ?2)"
@@ -57,17 +58,6 @@ bool Catalog::record_matches(const RecordRow& r, const SearchFilter& filter) con
   if (filter.from_ms && r.ts_ms + r.dur_ms.value_or(0) < *filter.from_ms) return false;
   if (filter.to_ms && r.ts_ms > *filter.to_ms) return false;
   return true;
-}
-
-std::vector<RecordUse> Catalog::record_uses(std::int64_t record_id, int limit) {
-  Statement& s = statement(
-      "SELECT p.film_id, f.title, p.frame, p.role, p.weight FROM provenance p "
-      "JOIN films f ON f.id = p.film_id WHERE p.record_id = ?1 "
-      "ORDER BY p.film_id, p.weight DESC, p.frame LIMIT ?2");
-  s.bind(1, record_id).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<RecordUse> out;
-  while (s.step()) out.push_back({s.int64(0), s.text(1), s.int64(2), s.text(3), s.real(4)});
-  return out;
 }
 
 }  // namespace palimpsest

@@ -1,21 +1,17 @@
 #pragma once
-// A thin RAII layer over sqlite3 prepared statements. Internal to schema/: only the Catalog
-// (catalog.cpp) writes SQL; other stages use its typed methods.
+// A thin RAII layer over sqlite3 prepared statements. Internal to schema/: only the catalog and
+// its stores write SQL; other stages use their typed methods.
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace palimpsest {
+#include "schema/catalog_error.h"
 
-class CatalogError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace palimpsest {
 
 // Throws CatalogError with sqlite's message when rc is not one of the accepted codes.
 void check_sqlite(sqlite3* db, int rc, std::string_view what);

@@ -20,7 +20,9 @@ packages=(
   libtesseract-dev tesseract-ocr-eng  # OCR of images, keyframes and scanned pages
   libpocketsphinx-dev pocketsphinx-en-us   # speech transcription (in-process)
   pocketsphinx pocketsphinx-testdata  # reference CLI and LibriVox recordings (speech benchmark)
-  tesseract-ocr              # reference CLI (OCR benchmark)
+  tesseract-ocr              # reference CLI (OCR benchmark, parity test)
+  tesseract-ocr-deu          # a second OCR language: the "deu+eng" test reads umlauts and ß
+  qpdf                       # encrypts PDFs in the PDF tests (encrypted-PDF errors, passwords)
   libpoppler-cpp-dev         # PDFs: text layer and page rendering
   libcurl4-openssl-dev       # model fetch over HTTPS
   libpq-dev postgresql-15    # the PostgreSQL catalog; tests start a throw-away server

@@ -5,7 +5,8 @@
 #include <thread>
 
 #include "indexer/clip/model_location.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest::server {
 
@@ -117,9 +118,9 @@ void ApiContext::give_back(ClipEncoder* encoder) {
 std::shared_ptr<DenseIndex> ApiContext::dense_index(Catalog& catalog) {
   ClipEncoder* enc = encoder();
   if (!enc) return nullptr;
-  auto model = catalog.find_model(enc->info().name, enc->info().weights_sha256);
+  auto model = catalog.embeddings().find_model(enc->info().name, enc->info().weights_sha256);
   if (!model) return nullptr;
-  const std::int64_t count = catalog.count_embeddings(model->id);
+  const std::int64_t count = catalog.embeddings().count(model->id);
   if (count == 0) return nullptr;
   std::lock_guard<std::mutex> lock(index_mutex_);
   if (!index_ || count != index_count_) {

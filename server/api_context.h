@@ -14,17 +14,20 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/clip/clip_encoder.h"
-#include "retrieval/dense_index.h"
+#include "retrieval/search/dense_index.h"
 #include "schema/catalog.h"
+#include "schema/error.h"
 #include "server/http_server.h"
 
 namespace palimpsest::server {
 
-// An error a handler raises; turned into {"error": {...}} with the status.
-struct ApiError {
-  int status;
-  std::string code;
-  std::string message;
+// An error a handler raises; turned into {"error": {"code", "message"}} with the status. Any
+// other palimpsest::Error a handler lets through is answered the same way from its own status
+// and code (server/http_server.cpp).
+class ApiError : public Error {
+ public:
+  ApiError(int status, std::string code, const std::string& message)
+      : Error(message, 1, status, std::move(code)) {}
 };
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);

@@ -2,6 +2,9 @@
 // The HTTP API and the viewer (cpp-httplib). JSON everywhere; errors are
 // {"error": {"code", "message"}} with a proper status. Binds 127.0.0.1 by default; a bearer token
 // guards mutating endpoints, and every endpoint when bound to a non-loopback address.
+// Connections are read by an event loop in front of cpp-httplib (server/connection_loop.h): slow
+// or hostile clients cannot hold the worker threads, and every request is refused before it is
+// buffered when its head or body crosses a limit below.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,10 +19,17 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                       // 0: any free port (tests)
   std::string token;                     // bearer token; required for non-loopback binds
-  int threads = 8;                       // bounded worker pool
-  std::size_t max_body_bytes = 8 << 20;  // request body limit (image search uploads)
-  int read_timeout_s = 10;
-  int write_timeout_s = 30;
+  int threads = 8;                       // bounded worker pool (requests being handled at once)
+  std::size_t max_body_bytes = 8 << 20;  // request body limit (image search uploads), any framing
+  int read_timeout_s = 10;               // the longest pause while a request body arrives
+  int write_timeout_s = 30;              // the longest wait for a client to take more of a response
+  double head_timeout_s = 10;            // a request head must be complete this long after its first byte
+  double idle_timeout_s = 5;             // a kept-alive connection waits this long for its next request
+  std::size_t max_head_bytes = 32 << 10; // request line and header fields together
+  int max_header_fields = 100;
+  int max_connections = 512;             // open at once; past it the longest-waiting unfinished one goes
+  int max_connections_per_client = 128;  // the same, per client address
+  std::int64_t max_image_pixels = 16'000'000;  // search-by-image: larger JPEGs decoded reduced, others refused (413)
   std::filesystem::path model_dir;       // CLIP model for dense search; empty: default lookup
   // Render jobs (POST /api/v1/films) run in this process, in a bounded pool.
   int render_workers = 1;                // jobs rendering at once; 0: jobs queue but never run

@@ -1,15 +1,15 @@
 #pragma once
-// JSON shapes of records in API responses (internal to server/).
+// Records in API responses (internal to server/).
 
 #include <nlohmann/json.hpp>
 
-#include "schema/catalog.h"
+#include "schema/catalog_rows.h"
 
 namespace palimpsest::server {
 
-// Everything about a record, with links to its thumbnail, media and reverse provenance.
-nlohmann::json record_json(const RecordRow& record);
-// The fields a list or grid needs.
-nlohmann::json record_summary_json(const RecordRow& record);
+// schema/catalog_json.h's shapes of a record with the API's links: to its page, thumbnail, media
+// and reverse provenance.
+nlohmann::json api_record_json(const RecordRow& record);          // every field, and the links
+nlohmann::json api_record_summary_json(const RecordRow& record);  // what a list or grid needs
 
 }  // namespace palimpsest::server

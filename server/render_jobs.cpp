@@ -5,6 +5,8 @@
 #include <chrono>
 #include <random>
 
+#include "schema/film_store.h"
+#include "schema/job_queue.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::server {
@@ -26,10 +28,8 @@ std::chrono::milliseconds seconds(double s) {
 // The render options a job was queued with (validated by the route that queued it).
 FilmMakeOptions make_options(const nlohmann::json& job_options) {
   FilmMakeOptions options;
-  const std::string denoiser = job_options.value("denoiser", "local");
-  if (denoiser == "global") options.settings.denoiser = DenoiserKind::global;
-  else if (denoiser == "local_windowed") options.settings.denoiser = DenoiserKind::local_windowed;
-  else options.settings.denoiser = DenoiserKind::local;
+  options.settings.denoiser =
+      parse_denoiser_kind(job_options.value("denoiser", "local")).value_or(DenoiserKind::local);
   options.attribution_maps = job_options.value("attribution_maps", true);
   return options;
 }
@@ -48,7 +48,7 @@ void RenderJobs::start() {
   stopping_ = false;
   try {
     Catalog catalog(options_.db);
-    for (const RecoveredJob& r : catalog.recover_jobs(options_.job_stale_after_s, options_.job_max_attempts))
+    for (const RecoveredJob& r : catalog.jobs().recover(options_.job_stale_after_s, options_.job_max_attempts))
       log_("render job " + std::to_string(r.job_id) + " (film " + std::to_string(r.film_id) + ") was orphaned: " +
            (r.requeued ? "queued again to resume" : "failed"));
   } catch (const std::exception& e) {
@@ -91,7 +91,7 @@ void RenderJobs::worker_loop(int index) {
     std::optional<JobRow> job;
     try {
       if (!catalog) catalog = std::make_unique<Catalog>(options_.db);
-      job = catalog->claim_job(owner_);
+      job = catalog->jobs().claim(owner_);
     } catch (const std::exception& e) {
       log_("render worker " + std::to_string(index) + ": " + e.what());
       catalog.reset();
@@ -123,33 +123,35 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
     std::lock_guard<std::mutex> lock(mutex_);
     return stopping_.load() || active.cancel;
   };
-  std::string state = "done", error;
+  JobState state = JobState::done;
+  std::string error;
   const auto t0 = std::chrono::steady_clock::now();
   try {
     make_film(catalog, job.film_id, options);
   } catch (const FilmCancelled&) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (active.cancel) {
-      state = "cancelled";
+      state = JobState::cancelled;
       error = "cancelled";
     } else {
-      state = "queued";  // the server is stopping: resume at the next start
+      state = JobState::queued;  // the server is stopping: resume at the next start
     }
   } catch (const std::exception& e) {
-    state = "failed";
+    state = JobState::failed;
     error = e.what();
   }
   try {
-    catalog.finish_job(job.id, owner_, state, error);
-    if (auto film = catalog.film(job.film_id)) {
-      if (state == "failed" && film->status != "failed") catalog.set_film_render(job.film_id, "failed", film->progress, error);
-      if (state == "queued") catalog.set_film_render(job.film_id, "planned", film->progress);
+    catalog.jobs().finish(job.id, owner_, state, error);
+    if (auto film = catalog.films().get(job.film_id)) {
+      if (state == JobState::failed && film->status != FilmStatus::failed)
+        catalog.films().set_render(job.film_id, FilmStatus::failed, film->progress, error);
+      if (state == JobState::queued) catalog.films().set_render(job.film_id, FilmStatus::planned, film->progress);
     }
   } catch (const std::exception& e) {
     log_("render job " + std::to_string(job.id) + ": cannot record its end: " + e.what());
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log_("render job " + std::to_string(job.id) + ": " + state + (error.empty() ? "" : " (" + error + ")") + " after " +
+  log_("render job " + std::to_string(job.id) + ": " + std::string(to_string(state)) + (error.empty() ? "" : " (" + error + ")") + " after " +
        std::to_string(secs) + " s");
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -174,14 +176,14 @@ void RenderJobs::monitor_loop() {
         for (const auto& [id, job] : active_) beats.emplace_back(id, job->progress);
       }
       for (const auto& [id, progress] : beats) {
-        if (catalog->touch_job(id, owner_, progress)) continue;
+        if (catalog->jobs().touch(id, owner_, progress)) continue;
         // Cancelled, deleted with its film, or taken over: stop rendering it.
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = active_.find(id);
         if (it != active_.end()) it->second->cancel = true;
       }
       bool requeued = false;
-      for (const RecoveredJob& r : catalog->recover_jobs(options_.job_stale_after_s, options_.job_max_attempts)) {
+      for (const RecoveredJob& r : catalog->jobs().recover(options_.job_stale_after_s, options_.job_max_attempts)) {
         requeued |= r.requeued;
         log_("render job " + std::to_string(r.job_id) + " (film " + std::to_string(r.film_id) + ") was orphaned: " +
              (r.requeued ? "queued again to resume" : "failed"));

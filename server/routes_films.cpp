@@ -8,11 +8,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/otio_export.h"
-#include "retrieval/schedule.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/timeline/otio_export.h"
+#include "retrieval/timeline/schedule.h"
+#include "schema/catalog_json.h"
+#include "schema/embedding_store.h"
+#include "schema/film_store.h"
+#include "schema/job_queue.h"
 #include "server/api_context.h"
 #include "server/http_ranges.h"
 #include "server/record_json.h"
@@ -32,33 +38,26 @@ std::string film_base(std::int64_t id) { return "/api/v1/films/" + std::to_strin
 // for the per-frame endpoints, the hottest ones.
 FilmRow require_film_row(Catalog& catalog, const std::string& id_text) {
   const std::int64_t id = parse_id(id_text, "film id");
-  if (id < INT64_MAX) {
-    std::vector<FilmRow> rows = catalog.films(id + 1, 1);  // newest with id <= the one asked for
-    if (!rows.empty() && rows.front().id == id) return std::move(rows.front());
-  }
-  throw ApiError{404, "not_found", "no film " + std::to_string(id)};
+  auto film = catalog.films().get(id, /*with_timeline=*/false);
+  if (!film) throw ApiError{404, "not_found", "no film " + std::to_string(id)};
+  return std::move(*film);
 }
-
-// Each film's shots and fps, parsed once per version of the film row (updated_at).
-class ShotCache {
- public:
-  struct Shots {
-    std::string version;
-    double fps = 12;
-    nlohmann::json shots = nlohmann::json::array();  // shot_json() of every shot
-  };
-  std::shared_ptr<const Shots> get(Catalog& catalog, const FilmRow& row);
-
- private:
-  std::mutex mutex_;
-  std::map<std::int64_t, std::shared_ptr<const Shots>> films_;
-};
 
 FilmRow require_film(Catalog& catalog, const std::string& id_text) {
   const std::int64_t id = parse_id(id_text, "film id");
-  auto film = catalog.film(id);
+  auto film = catalog.films().get(id);
   if (!film) throw ApiError{404, "not_found", "no film " + std::to_string(id)};
   return std::move(*film);
+}
+
+// The film's timeline, read through Timeline::from_json; nullopt before it is planned.
+std::optional<Timeline> film_timeline(const FilmRow& film) {
+  if (!film.timeline.is_object()) return std::nullopt;
+  try {
+    return Timeline::from_json(film.timeline);
+  } catch (const TimelineError& e) {
+    throw ApiError{409, "bad_timeline", std::string("the film's stored timeline does not read: ") + e.what()};
+  }
 }
 
 // A frame number of the film: in range, else 404 (frames are 0 .. frame_count - 1).
@@ -72,7 +71,7 @@ std::int64_t require_frame_number(const FilmRow& film, const std::string& text) 
 }
 
 FilmFrameRow require_rendered_frame(Catalog& catalog, const FilmRow& film, std::int64_t n) {
-  auto frame = catalog.film_frame(film.id, n);
+  auto frame = catalog.films().frame(film.id, n);
   if (!frame)
     throw ApiError{404, "not_rendered", "frame " + std::to_string(n) + " of film " + std::to_string(film.id) +
                                             " is not rendered (yet)"};
@@ -82,7 +81,7 @@ FilmFrameRow require_rendered_frame(Catalog& catalog, const FilmRow& film, std::
 json job_json(const std::optional<JobRow>& job) {
   if (!job) return json();
   return {{"id", job->id},
-          {"state", job->state},
+          {"state", to_string(job->state)},
           {"progress", job->progress},
           {"error", opt_text(job->error)},
           {"attempts", job->attempts},
@@ -92,14 +91,14 @@ json job_json(const std::optional<JobRow>& job) {
           {"heartbeat_at", opt_text(job->heartbeat_at)}};
 }
 
-bool has_video(const FilmRow& f) { return f.status == "done" && !f.video_path.empty(); }
+bool has_video(const FilmRow& f) { return f.status == FilmStatus::done && !f.video_path.empty(); }
 
 json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job) {
   const std::string base = film_base(f.id);
   return {{"id", f.id},
           {"title", f.title},
           {"manuscript", f.manuscript},
-          {"status", f.status},
+          {"status", to_string(f.status)},
           {"progress", f.progress},
           {"error", opt_text(f.error)},
           {"frame_count", f.frame_count},
@@ -112,72 +111,101 @@ json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job) {
           {"job", job_json(job)}};
 }
 
-json shot_json(const json& shot) {
+json shot_json(const Shot& shot) {
   json keyframes = json::array(), guidance = json::array();
-  for (const json& k : shot.value("keyframes", json::array()))
-    keyframes.push_back({{"record_id", k.value("record", 0)}, {"frame", k.value("frame", 0)}, {"pinned", k.value("pinned", false)}});
-  for (const json& g : shot.value("guidance", json::array()))
-    guidance.push_back({{"record_id", g.value("record", 0)}, {"kind", g.value("kind", "")}, {"weight", g.value("weight", 0.0)}});
-  return {{"index", shot.value("index", 0)},
-          {"kind", shot.value("kind", "")},
-          {"text", shot.value("text", "")},
-          {"raw_text", shot.value("raw_text", "")},
-          {"character", shot.value("character", "")},
-          {"scene", shot.value("scene", "")},
-          {"source_line", shot.value("source_line", 0)},
-          {"start_frame", shot.value("start_frame", 0)},
-          {"end_frame", shot.value("end_frame", 0)},
-          {"keyframes", keyframes},
-          {"guidance", guidance}};
+  for (const ShotKeyframe& k : shot.keyframes)
+    keyframes.push_back({{"record_id", k.record_id}, {"frame", k.frame}, {"pinned", k.pinned}});
+  for (const GuidanceRecord& g : shot.guidance)
+    guidance.push_back({{"record_id", g.record_id}, {"kind", to_string(g.kind)}, {"weight", g.weight}});
+  json j = shot_description_json(shot);
+  j["index"] = shot.index;
+  j["keyframes"] = keyframes;
+  j["guidance"] = guidance;
+  return j;
 }
 
-std::shared_ptr<const ShotCache::Shots> ShotCache::get(Catalog& catalog, const FilmRow& row) {
-  const std::string version = row.updated_at + "|" + row.created_at;
-  {
+// Each film's shots and fps, read once per version of the film row (updated_at).
+class ShotCache {
+ public:
+  struct Shots {
+    std::string version;
+    double fps = 12;
+    std::vector<std::pair<std::int64_t, std::int64_t>> frames;  // each shot's [start, end)
+    std::vector<json> shots;                                      // shot_json() of every shot
+    const json* at(std::int64_t frame) const {
+      for (std::size_t i = 0; i < frames.size(); ++i)
+        if (frames[i].first <= frame && frame < frames[i].second) return &shots[i];
+      return nullptr;
+    }
+  };
+
+  std::shared_ptr<const Shots> get(Catalog& catalog, const FilmRow& row) {
+    const std::string version = row.updated_at + "|" + row.created_at;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = films_.find(row.id);
+      if (it != films_.end() && it->second->version == version) return it->second;
+    }
+    auto shots = std::make_shared<Shots>();
+    shots->version = version;
+    if (auto film = catalog.films().get(row.id))
+      if (const std::optional<Timeline> timeline = film_timeline(*film)) {
+        shots->fps = timeline->fps;
+        for (const Shot& s : timeline->shots) {
+          shots->frames.emplace_back(s.start_frame, s.end_frame);
+          shots->shots.push_back(shot_json(s));
+        }
+      }
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = films_.find(row.id);
-    if (it != films_.end() && it->second->version == version) return it->second;
+    if (films_.size() > 256) films_.clear();
+    films_[row.id] = shots;
+    return shots;
   }
-  auto shots = std::make_shared<Shots>();
-  shots->version = version;
-  if (auto film = catalog.film(row.id); film && film->timeline.is_object()) {
-    shots->fps = film->timeline.value("fps", 12.0);
-    if (film->timeline.contains("shots") && film->timeline["shots"].is_array())
-      for (const json& s : film->timeline["shots"]) shots->shots.push_back(shot_json(s));
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (films_.size() > 256) films_.clear();
-  films_[row.id] = shots;
-  return shots;
-}
+
+ private:
+  std::mutex mutex_;
+  std::map<std::int64_t, std::shared_ptr<const Shots>> films_;
+};
 
 json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline) {
-  json j = film_summary_json(f, catalog.latest_job(f.id));
+  json j = film_summary_json(f, catalog.jobs().latest(f.id));
   const std::string base = film_base(f.id);
-  const json& t = f.timeline;
-  const bool planned = t.is_object();
-  j["fps"] = planned ? json(t.value("fps", 12.0)) : json();
-  j["width"] = planned ? json(t.value("width", 0)) : json();
-  j["height"] = planned ? json(t.value("height", 0)) : json();
+  const std::optional<Timeline> timeline = film_timeline(f);
+  j["fps"] = timeline ? json(timeline->fps) : json();
+  j["width"] = timeline ? json(timeline->width) : json();
+  j["height"] = timeline ? json(timeline->height) : json();
   j["params"] = f.params;
   json shots = json::array();
-  if (planned && t.contains("shots") && t["shots"].is_array())
-    for (const json& s : t["shots"]) shots.push_back(shot_json(s));
+  if (timeline)
+    for (const Shot& s : timeline->shots) shots.push_back(shot_json(s));
   j["shots"] = shots;
   j["frames_url"] = base + "/frames";
   j["frame_url_template"] = base + "/frames/{n}.png";
   j["frame_provenance_url_template"] = base + "/frames/{n}/provenance";
   j["provenance_url"] = base + "/provenance";
-  j["timeline_otio_url"] = planned ? json(base + "/timeline.otio") : json();
-  if (with_timeline) j["timeline"] = planned ? t : json();
+  j["timeline_otio_url"] = timeline ? json(base + "/timeline.otio") : json();
+  if (with_timeline) j["timeline"] = timeline ? f.timeline : json();
   return j;
 }
 
-// A record's summary for provenance lists (null when it has been deleted since).
-json record_or_null(Catalog& catalog, std::int64_t id) {
-  auto r = catalog.record(id);
-  return r ? record_summary_json(*r) : json();
-}
+// Record summaries for provenance lists, each record read once per request (records recur
+// across a film's shares, its shots' shares and its plan); null for a record deleted since.
+class RecordSummaries {
+ public:
+  explicit RecordSummaries(Catalog& catalog) : catalog_(catalog) {}
+  const json& operator()(std::int64_t id) {
+    auto found = summaries_.find(id);
+    if (found == summaries_.end()) {
+      auto r = catalog_.record(id);
+      found = summaries_.emplace(id, r ? api_record_summary_json(*r) : json()).first;
+    }
+    return found->second;
+  }
+
+ private:
+  Catalog& catalog_;
+  std::map<std::int64_t, json> summaries_;
+};
 
 struct FileStamp {
   std::uintmax_t size = 0;
@@ -292,8 +320,9 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
     set_parameter(r.timeline.parameters, "seed", "0:(" + std::to_string(int_field(body, "seed", 0, std::int64_t{1} << 53)) + ")");
   if (body.contains("denoiser")) {
     const json& d = body["denoiser"];
-    if (!d.is_string() || (d != "global" && d != "local" && d != "local_windowed")) bad_field("denoiser", "global, local or local_windowed");
-    r.job_options["denoiser"] = d;
+    const std::optional<DenoiserKind> kind = d.is_string() ? parse_denoiser_kind(d.get<std::string>()) : std::nullopt;
+    if (!kind) bad_field("denoiser", "global, local or local_windowed");
+    r.job_options["denoiser"] = to_string(*kind);
   }
   if (body.contains("attribution_maps")) {
     if (!body["attribution_maps"].is_boolean()) bad_field("attribution_maps", "a boolean");
@@ -318,34 +347,39 @@ Timeline plan_request_shots(const FilmRequest& r) {
   }
 }
 
-}  // namespace
+// The film routes, one named handler each. Handlers run on the server's worker threads; each
+// uses its thread's catalog connection.
+class FilmRoutes {
+ public:
+  FilmRoutes(ApiContext& context, RenderJobs& jobs) : context_(context), jobs_(jobs) {}
 
-void register_film_routes(httplib::Server& server, ApiContext& context, RenderJobs& jobs) {
-  server.Get("/api/v1/films", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films?before=&limit=
+  void list(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const int limit = static_cast<int>(query_int(req, "limit", 1, 200).value_or(50));
     const std::int64_t before = query_int(req, "before", 1, INT64_MAX).value_or(0);
     json out = json::array();
-    const std::vector<FilmRow> films = catalog.films(before, limit);
-    for (const FilmRow& f : films) out.push_back(film_summary_json(f, catalog.latest_job(f.id)));
+    const std::vector<FilmRow> films = catalog.films().list(before, limit);
+    for (const FilmRow& f : films) out.push_back(film_summary_json(f, catalog.jobs().latest(f.id)));
     const bool more = films.size() == static_cast<std::size_t>(limit);
     send_json(res, {{"films", out}, {"next_before", more ? json(films.back().id) : json()}});
-  });
+  }
 
-  server.Post("/api/v1/films", [&](const httplib::Request& req, httplib::Response& res) {
-    FilmRequest request = parse_film_request(req, context.options());
+  // POST /api/v1/films: plans the manuscript now, queues its render as a job.
+  void create(const httplib::Request& req, httplib::Response& res) {
+    FilmRequest request = parse_film_request(req, context_.options());
     Timeline timeline = plan_request_shots(request);
-    if (timeline.frame_count > context.options().max_film_frames)
+    if (timeline.frame_count > context_.options().max_film_frames)
       throw ApiError{422, "too_long", "the film would have " + std::to_string(timeline.frame_count) +
                                           " frames; this server renders at most " +
-                                          std::to_string(context.options().max_film_frames)};
-    Catalog& catalog = context.catalog();
-    std::shared_ptr<DenseIndex> index = context.dense_index(catalog);
-    EncoderLease lease = index ? context.lease_encoder() : EncoderLease();
+                                          std::to_string(context_.options().max_film_frames)};
+    Catalog& catalog = context_.catalog();
+    std::shared_ptr<DenseIndex> index = context_.dense_index(catalog);
+    EncoderLease lease = index ? context_.lease_encoder() : EncoderLease();
     ClipEncoder* encoder = lease.get();
     std::int64_t model_id = 0;
     if (encoder)
-      if (auto m = catalog.find_model(encoder->info().name, encoder->info().weights_sha256)) model_id = m->id;
+      if (auto m = catalog.embeddings().find_model(encoder->info().name, encoder->info().weights_sha256)) model_id = m->id;
     const std::string label = "api:" + (timeline.title.empty() ? std::string("manuscript") : timeline.title);
     PlannedFilm planned;
     try {
@@ -358,18 +392,19 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
     options["fps"] = planned.timeline.fps;
     options["width"] = planned.timeline.width;
     options["height"] = planned.timeline.height;
-    const std::int64_t job_id = catalog.create_job(planned.film_id, options);
-    jobs.wake();
-    auto film = catalog.film(planned.film_id);
-    json body = film_summary_json(*film, catalog.job(job_id));
+    const std::int64_t job_id = catalog.jobs().create(planned.film_id, options);
+    jobs_.wake();
+    auto film = catalog.films().get(planned.film_id, /*with_timeline=*/false);
+    json body = film_summary_json(*film, catalog.jobs().get(job_id));
     body["planning_seconds"] = planned.planning_seconds;
     body["dense"] = encoder != nullptr;
     res.set_header("Location", film_base(planned.film_id));
     send_json(res, body, 202);
-  });
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}?timeline=0|1
+  void get(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film(catalog, req.matches[1]);
     bool with_timeline = true;
     if (req.has_param("timeline")) {
@@ -378,13 +413,14 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
       with_timeline = v == "1";
     }
     send_json(res, film_json(catalog, film, with_timeline));
-  });
+  }
 
-  server.Delete(R"(/api/v1/films/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
-    const FilmRow film = require_film(catalog, req.matches[1]);
-    catalog.cancel_jobs(film.id, "the film was deleted");
-    const bool was_rendering = jobs.cancel_film(film.id);
+  // DELETE /api/v1/films/{id}: cancels its render, removes its rows and the server's own files.
+  void remove(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
+    const FilmRow film = require_film_row(catalog, req.matches[1]);
+    catalog.jobs().cancel(film.id, "the film was deleted");
+    const bool was_rendering = jobs_.cancel_film(film.id);
     // Files go only from the folder the server itself renders into (<catalog folder>/films/<id>);
     // a film rendered elsewhere (`palimpsest make -o`) keeps its files.
     bool files_removed = false;
@@ -395,32 +431,35 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
         std::filesystem::is_directory(own, ec)) {
       files_removed = std::filesystem::remove_all(own, ec) > 0 && !ec;
     }
-    catalog.delete_film(film.id);
+    catalog.films().remove(film.id);
     send_json(res, {{"deleted", film.id}, {"was_rendering", was_rendering}, {"files_removed", files_removed}});
-  });
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+)/video\.mp4)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}/video.mp4 (Range)
+  void video(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film_row(catalog, req.matches[1]);
     if (!has_video(film))
-      throw ApiError{404, "not_ready", "film " + std::to_string(film.id) + " has no video yet (status " + film.status + ")"};
+      throw ApiError{404, "not_ready", "film " + std::to_string(film.id) + " has no video yet (status " +
+                                           std::string(to_string(film.status)) + ")"};
     auto st = stamp(film.video_path);
     auto file = std::make_shared<std::ifstream>(film.video_path, std::ios::binary);
     if (!st || !*file) throw ApiError{410, "gone", "the video of film " + std::to_string(film.id) + " is no longer on disk"};
     if (not_modified(req, res, etag_for("video-" + std::to_string(film.id), *st), "public, max-age=3600")) return;
     check_ranges(req, res, st->size);
     send_file_ranges(res, file, st->size, "video/mp4");
-  });
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+)/frames)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}/frames?from=&limit=
+  void frames(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film_row(catalog, req.matches[1]);
     const std::int64_t from = query_int(req, "from", 0, INT64_MAX).value_or(0);
     const std::int64_t limit = query_int(req, "limit", 1, 100000).value_or(10000);
     const std::string base = film_base(film.id);
     json out = json::array();
     std::optional<std::int64_t> next;
-    for (const FilmFrameRow& f : catalog.film_frames(film.id)) {
+    for (const FilmFrameRow& f : catalog.films().frames(film.id)) {
       if (f.frame < from) continue;
       if (static_cast<std::int64_t>(out.size()) == limit) {
         next = f.frame;
@@ -437,109 +476,119 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
     }
     send_json(res, {{"film_id", film.id}, {"frame_count", film.frame_count}, {"frames", out},
                     {"next_from", next ? json(*next) : json()}});
-  });
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)\.png)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
-    const FilmRow film = require_film_row(catalog, req.matches[1]);
-    const std::int64_t n = require_frame_number(film, req.matches[2]);
-    require_rendered_frame(catalog, film, n);
-    send_png(req, res, std::filesystem::path(film.output_dir) / "frames" / frame_file_name(n),
-             "frame-" + std::to_string(film.id) + "-" + std::to_string(n));
-  });
+  // GET /api/v1/films/{id}/frames/{n}.png
+  void frame_png(const httplib::Request& req, httplib::Response& res) { send_frame_image(req, res, "frames"); }
 
-  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)/map\.png)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
-    const FilmRow film = require_film_row(catalog, req.matches[1]);
-    const std::int64_t n = require_frame_number(film, req.matches[2]);
-    const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
-    if (!frame.has_map)
-      throw ApiError{404, "no_map", "frame " + std::to_string(n) + " of film " + std::to_string(film.id) + " has no attribution map"};
-    send_png(req, res, std::filesystem::path(film.output_dir) / "maps" / frame_file_name(n),
-             "map-" + std::to_string(film.id) + "-" + std::to_string(n));
-  });
+  // GET /api/v1/films/{id}/frames/{n}/map.png
+  void frame_map(const httplib::Request& req, httplib::Response& res) { send_frame_image(req, res, "maps"); }
 
-  auto shot_cache = std::make_shared<ShotCache>();
-  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)/provenance)", [&context, shot_cache](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}/frames/{n}/provenance: the frame's provenance (the shape of
+  // provenance.json and `palimpsest provenance --frame --json`) with its shot, links and record
+  // summaries.
+  void frame_provenance(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film_row(catalog, req.matches[1]);
     const std::int64_t n = require_frame_number(film, req.matches[2]);
     const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
+    const auto shots = shots_.get(catalog, film);
+    json body = frame_provenance_json(frame, catalog.films().frame_provenance(film.id, n));
+    RecordSummaries summary(catalog);
+    for (json& e : body["entries"]) e["record"] = summary(e["record_id"].get<std::int64_t>());
     const std::string base = film_base(film.id);
-    const auto shots = shot_cache->get(catalog, film);
-    json entries = json::array();
-    for (const ProvenanceRow& p : catalog.frame_provenance(film.id, n))
-      entries.push_back({{"record_id", p.record_id}, {"role", p.role}, {"weight", p.weight},
-                         {"record", record_or_null(catalog, p.record_id)}});
-    const double fps = shots->fps;
-    const json* shot = nullptr;
-    for (const json& s : shots->shots)
-      if (s["start_frame"].get<std::int64_t>() <= n && n < s["end_frame"].get<std::int64_t>()) shot = &s;
     const std::string num = std::to_string(n);
-    send_json(res, {{"film_id", film.id},
-                    {"frame", n},
-                    {"frame_count", film.frame_count},
-                    {"time_s", static_cast<double>(n) / fps},
-                    {"shot", shot ? *shot : json()},
-                    {"diffused", frame.diffused},
-                    {"has_map", frame.has_map},
-                    {"image_url", base + "/frames/" + num + ".png"},
-                    {"map_url", frame.has_map ? json(base + "/frames/" + num + "/map.png") : json()},
-                    {"entries", entries}});
-  });
+    const json* shot = shots->at(n);
+    body["film_id"] = film.id;
+    body["frame_count"] = film.frame_count;
+    body["time_s"] = static_cast<double>(n) / shots->fps;
+    body["shot"] = shot ? *shot : json();
+    body["has_map"] = frame.has_map;
+    body["image_url"] = base + "/frames/" + num + ".png";
+    body["map_url"] = frame.has_map ? json(base + "/frames/" + num + "/map.png") : json();
+    send_json(res, body);
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+)/provenance)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}/provenance: each record's share of the film and of every shot, beside
+  // what the plan chose for each shot.
+  void film_provenance(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film(catalog, req.matches[1]);
-    // The same records recur in the film's shares, every shot's shares and its plan: each is
-    // read from the catalog once per request.
-    std::map<std::int64_t, json> summaries;
-    auto summary = [&](std::int64_t id) -> const json& {
-      auto found = summaries.find(id);
-      if (found == summaries.end()) found = summaries.emplace(id, record_or_null(catalog, id)).first;
-      return found->second;
+    RecordSummaries summary(catalog);
+    auto with_record = [&](json share) {
+      share["record"] = summary(share["record_id"].get<std::int64_t>());
+      return share;
     };
     json shares = json::array();
-    for (const FilmShareRow& s : catalog.film_shares(film.id))
-      shares.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
-                        {"record", summary(s.record_id)}});
-    // What the rendered frames of each shot drew on (keyframes, guidance and the denoiser's
-    // records), beside what the plan chose for it.
+    for (const FilmShareRow& s : catalog.films().shares(film.id)) shares.push_back(with_record(share_json(s)));
     std::map<std::int64_t, json> shot_shares;
-    for (const ShotShareRow& s : catalog.film_shot_shares(film.id)) {
+    for (const ShotShareRow& s : catalog.films().shot_shares(film.id)) {
       json& list = shot_shares[s.shot];
       if (list.is_null()) list = json::array();
-      list.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames},
-                      {"record", summary(s.record_id)}});
+      list.push_back(with_record(share_json(s)));
     }
     json shots = json::array();
-    if (film.timeline.is_object() && film.timeline.contains("shots") && film.timeline["shots"].is_array())
-      for (const json& s : film.timeline["shots"]) {
+    if (const std::optional<Timeline> timeline = film_timeline(film))
+      for (const Shot& s : timeline->shots) {
         json shot = shot_json(s);
         for (json& k : shot["keyframes"]) k["record"] = summary(k["record_id"].get<std::int64_t>());
         for (json& g : shot["guidance"]) g["record"] = summary(g["record_id"].get<std::int64_t>());
-        const auto found = shot_shares.find(shot["index"].get<std::int64_t>());
+        const auto found = shot_shares.find(s.index);
         shot["shares"] = found == shot_shares.end() ? json::array() : found->second;
         shots.push_back(std::move(shot));
       }
     send_json(res, {{"film_id", film.id}, {"frames_rendered", film.frames_rendered}, {"shares", shares}, {"shots", shots}});
-  });
+  }
 
-  server.Get(R"(/api/v1/films/([^/]+)/timeline\.otio)", [&](const httplib::Request& req, httplib::Response& res) {
-    Catalog& catalog = context.catalog();
+  // GET /api/v1/films/{id}/timeline.otio
+  void timeline_otio(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
     const FilmRow film = require_film(catalog, req.matches[1]);
-    if (!film.timeline.is_object())
-      throw ApiError{404, "not_planned", "film " + std::to_string(film.id) + " has no timeline"};
-    Timeline timeline;
-    try {
-      timeline = Timeline::from_json(film.timeline);
-    } catch (const TimelineError& e) {
-      throw ApiError{409, "bad_timeline", std::string("the film's stored timeline does not read: ") + e.what()};
-    }
-    const json otio = to_otio(timeline, [&](std::int64_t id) { return catalog.record(id); });
+    const std::optional<Timeline> timeline = film_timeline(film);
+    if (!timeline) throw ApiError{404, "not_planned", "film " + std::to_string(film.id) + " has no timeline"};
+    const json otio = to_otio(*timeline, [&](std::int64_t id) { return catalog.record(id); });
     res.set_header("Content-Disposition", "attachment; filename=\"film-" + std::to_string(film.id) + ".otio\"");
     send_json(res, otio);
-  });
+  }
+
+ private:
+  // A rendered frame's PNG from the film's frames/ or maps/ folder (a map only where one was made).
+  void send_frame_image(const httplib::Request& req, httplib::Response& res, const std::string& folder) {
+    Catalog& catalog = context_.catalog();
+    const FilmRow film = require_film_row(catalog, req.matches[1]);
+    const std::int64_t n = require_frame_number(film, req.matches[2]);
+    const FilmFrameRow frame = require_rendered_frame(catalog, film, n);
+    const bool map = folder == "maps";
+    if (map && !frame.has_map)
+      throw ApiError{404, "no_map", "frame " + std::to_string(n) + " of film " + std::to_string(film.id) + " has no attribution map"};
+    send_png(req, res, std::filesystem::path(film.output_dir) / folder / frame_file_name(n),
+             std::string(map ? "map-" : "frame-") + std::to_string(film.id) + "-" + std::to_string(n));
+  }
+
+  ApiContext& context_;
+  RenderJobs& jobs_;
+  ShotCache shots_;
+};
+
+}  // namespace
+
+void register_film_routes(httplib::Server& server, ApiContext& context, RenderJobs& jobs) {
+  // The handlers share one instance (and its shot cache); it lives as long as the server's handlers.
+  auto routes = std::make_shared<FilmRoutes>(context, jobs);
+  auto bind = [routes](void (FilmRoutes::*handler)(const httplib::Request&, httplib::Response&)) {
+    return [routes, handler](const httplib::Request& req, httplib::Response& res) { ((*routes).*handler)(req, res); };
+  };
+  server.Get("/api/v1/films", bind(&FilmRoutes::list));
+  server.Post("/api/v1/films", bind(&FilmRoutes::create));
+  server.Get(R"(/api/v1/films/([^/]+))", bind(&FilmRoutes::get));
+  server.Delete(R"(/api/v1/films/([^/]+))", bind(&FilmRoutes::remove));
+  server.Get(R"(/api/v1/films/([^/]+)/video\.mp4)", bind(&FilmRoutes::video));
+  server.Get(R"(/api/v1/films/([^/]+)/frames)", bind(&FilmRoutes::frames));
+  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)\.png)", bind(&FilmRoutes::frame_png));
+  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)/map\.png)", bind(&FilmRoutes::frame_map));
+  server.Get(R"(/api/v1/films/([^/]+)/frames/([^/]+)/provenance)", bind(&FilmRoutes::frame_provenance));
+  server.Get(R"(/api/v1/films/([^/]+)/provenance)", bind(&FilmRoutes::film_provenance));
+  server.Get(R"(/api/v1/films/([^/]+)/timeline\.otio)", bind(&FilmRoutes::timeline_otio));
 }
 
 }  // namespace palimpsest::server

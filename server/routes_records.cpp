@@ -5,6 +5,7 @@
 #include "server/api_context.h"
 #include "server/http_ranges.h"
 #include "server/record_json.h"
+#include "schema/film_store.h"
 
 namespace palimpsest::server {
 namespace {
@@ -88,7 +89,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
       rows = catalog.records(filter);
     }
     nlohmann::json out = nlohmann::json::array();
-    for (const RecordRow& r : rows) out.push_back(record_summary_json(r));
+    for (const RecordRow& r : rows) out.push_back(api_record_summary_json(r));
     const bool more = rows.size() == static_cast<std::size_t>(filter.limit);
     send_json(res, {{"records", out}, {"next_after", more ? nlohmann::json(rows.back().id) : nlohmann::json()}});
   });
@@ -96,7 +97,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
   server.Get(R"(/api/v1/records/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
     RecordRow r = require_record(catalog, req.matches[1]);
-    nlohmann::json j = record_json(r);
+    nlohmann::json j = api_record_json(r);
     if (auto source = catalog.source(r.source_id)) {
       j["source"] = {{"id", source->id}, {"kind", to_string(source->kind)}, {"uri", source->uri},
                      {"duration_ms", source->duration_ms ? nlohmann::json(*source->duration_ms) : nlohmann::json()},
@@ -136,7 +137,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     RecordRow r = require_record(catalog, req.matches[1]);
     const int limit = static_cast<int>(query_int(req, "limit", 1, 100000).value_or(1000));
     nlohmann::json films = nlohmann::json::array();
-    for (const RecordUse& use : catalog.record_uses(r.id, limit)) {
+    for (const RecordUse& use : catalog.films().record_uses(r.id, limit)) {
       if (films.empty() || films.back()["film_id"] != use.film_id)
         films.push_back({{"film_id", use.film_id}, {"title", use.film_title}, {"frames", nlohmann::json::array()}});
       films.back()["frames"].push_back({{"frame", use.frame}, {"role", use.role}, {"weight", use.weight}});

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "indexer/media/image_codec.h"
-#include "retrieval/searcher.h"
+#include "retrieval/search/searcher.h"
 #include "server/api_context.h"
 #include "server/record_json.h"
 
@@ -113,7 +113,7 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
   nlohmann::json hits = nlohmann::json::array();
   auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
   for (const SearchResult& r : results) {
-    nlohmann::json hit = record_summary_json(r.record);
+    nlohmann::json hit = api_record_summary_json(r.record);
     hit["rank"] = r.rank;
     hit["fused_score"] = r.scores.fused_score;
     hit["dense_score"] = opt(r.scores.dense_score);
@@ -139,11 +139,15 @@ void register_search_routes(httplib::Server& server, ApiContext& context) {
     Catalog& catalog = context.catalog();
     SearchRequest request = request_from_query(req, catalog);
     if (req.body.empty()) throw ApiError{400, "bad_request", "POST /api/v1/search needs an image body"};
+    std::string reduced;
     try {
-      request.image = decode_image_bytes(req.body);
+      request.image = decode_image_bytes(req.body, {context.options().max_image_pixels}, &reduced);
+    } catch (const PixelBudgetError& e) {
+      throw ApiError{413, "image_too_large", e.what()};
     } catch (const std::exception& e) {
       throw ApiError{415, "unsupported_media_type", std::string("the body is not a JPEG or PNG image: ") + e.what()};
     }
+    if (!reduced.empty()) res.set_header("X-Palimpsest-Warning", reduced);
     answer(context, catalog, std::move(request), res);
   });
 }

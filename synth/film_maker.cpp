@@ -8,13 +8,16 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <system_error>
 
-#include "indexer/atomic_file.h"
+#include "indexer/files/atomic_file.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/video_writer.h"
-#include "retrieval/timeline.h"
+#include "retrieval/timeline/timeline.h"
+#include "schema/catalog_json.h"
+#include "schema/film_store.h"
 #include "synth/latent_renderer.h"
 #include "synth/timeline_plans.h"
 
@@ -29,15 +32,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-const char* denoiser_name(DenoiserKind kind) {
-  switch (kind) {
-    case DenoiserKind::global: return "global";
-    case DenoiserKind::local: return "local";
-    case DenoiserKind::local_windowed: return "local_windowed";
-  }
-  return "?";
-}
-
 // What makes frames differ between two renders of the same film: when it changes, earlier
 // frames are not reused.
 nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings& s, const nlohmann::json& timeline) {
@@ -46,7 +40,7 @@ nlohmann::json render_fingerprint(const FilmMakeOptions& o, const RenderSettings
           {"diffusion_model", o.diffusion_model.string()},
           {"width", s.width},
           {"height", s.height},
-          {"denoiser", denoiser_name(s.denoiser)},
+          {"denoiser", to_string(s.denoiser)},
           {"p_max", s.local.patch.p_max},
           {"window", s.local.search.window},
           {"coarse_factor", s.local.search.coarse_factor},
@@ -67,7 +61,7 @@ nlohmann::json read_json_file(const fs::path& path) {
 std::vector<ProvenanceRow> provenance_rows(const FrameProvenance& p) {
   std::vector<ProvenanceRow> rows;
   rows.reserve(p.entries.size());
-  for (const ProvenanceEntry& e : p.entries) rows.push_back({e.record_id, role_name(e.role), e.weight});
+  for (const ProvenanceEntry& e : p.entries) rows.push_back({e.record_id, e.role, e.weight});
   return rows;
 }
 
@@ -88,30 +82,25 @@ std::size_t sequence_start(const std::vector<FramePlan>& plans, std::size_t i) {
   return i;
 }
 
-void write_video(const fs::path& frames_dir, const fs::path& video, std::int64_t frame_count,
-                 const Timeline& timeline) {
-  VideoWriter writer(video, timeline.width, timeline.height, timeline.fps);
-  for (std::int64_t f = 0; f < frame_count; ++f) {
-    std::ifstream in(frames_dir / frame_file_name(f), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.empty()) throw FilmMakeError("frame " + std::to_string(f) + " is missing from " + frames_dir.string());
-    writer.write(decode_image_bytes(bytes));
-  }
-  writer.finish();
+// Reads back a frame an earlier run wrote (lossless PNG: the same pixels it rendered).
+RgbImage read_frame(const fs::path& frames_dir, std::int64_t frame) {
+  std::ifstream in(frames_dir / frame_file_name(frame), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) throw FilmMakeError("frame " + std::to_string(frame) + " is missing from " + frames_dir.string());
+  return decode_image_bytes(bytes);
 }
 
 void write_provenance_json(Catalog& catalog, std::int64_t film_id, const fs::path& path) {
+  FilmStore& films = catalog.films();
+  std::map<std::int64_t, std::vector<ProvenanceRow>> rows;
+  for (auto& [frame, entries] : films.all_frame_provenance(film_id)) rows[frame] = std::move(entries);
   nlohmann::json frames = nlohmann::json::array();
-  for (const FilmFrameRow& f : catalog.film_frames(film_id)) {
-    nlohmann::json entries = nlohmann::json::array();
-    for (const ProvenanceRow& p : catalog.frame_provenance(film_id, f.frame))
-      entries.push_back({{"record_id", p.record_id}, {"role", p.role}, {"weight", p.weight}});
-    frames.push_back({{"frame", f.frame}, {"shot", f.shot}, {"diffused", f.diffused}, {"entries", entries}});
+  for (const FilmFrameRow& f : films.frames(film_id)) {
+    const auto found = rows.find(f.frame);
+    frames.push_back(frame_provenance_json(f, found == rows.end() ? std::vector<ProvenanceRow>{} : found->second));
   }
-  nlohmann::json shares = nlohmann::json::array();
-  for (const FilmShareRow& s : catalog.film_shares(film_id))
-    shares.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames}});
-  write_file_atomically(path, nlohmann::json{{"film_id", film_id}, {"shares", shares}, {"frames", frames}}.dump(1) + "\n");
+  const nlohmann::json document = {{"film_id", film_id}, {"shares", shares_json(films.shares(film_id))}, {"frames", frames}};
+  write_file_atomically(path, document.dump(1) + "\n");
 }
 
 }  // namespace
@@ -128,7 +117,7 @@ fs::path default_film_dir(const Catalog& catalog, std::int64_t film_id) {
 
 FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptions& options) {
   const auto started = Clock::now();
-  auto film = catalog.film(film_id);
+  auto film = catalog.films().get(film_id);
   if (!film) throw FilmMakeError("no film " + std::to_string(film_id));
   if (film->timeline.is_null() || film->timeline.is_discarded())
     throw FilmMakeError("film " + std::to_string(film_id) + " has no timeline");
@@ -164,7 +153,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
       return std::nullopt;
     });
   } catch (const std::invalid_argument& e) {
-    catalog.set_film_render(film_id, "failed", 0, e.what());
+    catalog.films().set_render(film_id, FilmStatus::failed, 0, e.what());
     throw FilmMakeError("film " + std::to_string(film_id) + ": " + e.what());
   }
   if (options.invert_keyframes)
@@ -178,17 +167,17 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     const nlohmann::json fingerprint = render_fingerprint(options, settings, film->timeline);
     const fs::path fingerprint_path = result.output_dir / "render.json";
     if (options.fresh || read_json_file(fingerprint_path) != fingerprint) {
-      catalog.clear_film_frames(film_id);
+      catalog.films().clear_frames(film_id);
       fs::remove(result.video_path);
     }
     write_file_atomically(fingerprint_path, fingerprint.dump(1) + "\n");
     write_file_atomically(result.output_dir / "timeline.json", film->timeline.dump(1) + "\n");
-    catalog.set_film_output(film_id, result.output_dir.string(), "", frame_count);
+    catalog.films().set_output(film_id, result.output_dir.string(), "", frame_count);
 
     // Frames finished by an earlier run: a catalog row (written after the PNG's rename) and the
     // PNG itself.
     std::set<std::int64_t> done;
-    for (const FilmFrameRow& f : catalog.film_frames(film_id))
+    for (const FilmFrameRow& f : catalog.films().frames(film_id))
       if (f.frame < frame_count && fs::is_regular_file(frames_dir / frame_file_name(f.frame))) done.insert(f.frame);
     result.frames_reused = static_cast<std::int64_t>(done.size());
 
@@ -197,14 +186,24 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
     progress.frames_reused = result.frames_reused;
     progress.frames_done = result.frames_reused;
     progress.stage = "frames";
-    catalog.set_film_render(film_id, "rendering", static_cast<double>(progress.frames_done) / (frame_count + 1));
+    catalog.films().set_render(film_id, FilmStatus::rendering, static_cast<double>(progress.frames_done) / (frame_count + 1));
     if (options.progress) options.progress(progress);
 
     std::int64_t first_missing = 0;
     while (first_missing < frame_count && done.count(first_missing)) ++first_missing;
-    if (first_missing < frame_count) {
-      const std::size_t start = sequence_start(plans, static_cast<std::size_t>(first_missing));
-      const std::vector<FramePlan> todo(plans.begin() + static_cast<std::ptrdiff_t>(start), plans.end());
+    // Frames are recomputed from the start of the sequence (cut) holding the first missing one.
+    const std::int64_t restart =
+        first_missing < frame_count ? static_cast<std::int64_t>(sequence_start(plans, static_cast<std::size_t>(first_missing)))
+                                    : frame_count;
+
+    // The video is encoded as the frames come: frames before `restart` are read back from their
+    // PNGs (an earlier run rendered them), every later one is taken from memory.
+    fs::create_directories(result.video_path.parent_path());
+    VideoWriter video(result.video_path, timeline.width, timeline.height, timeline.fps);
+    for (std::int64_t f = 0; f < restart; ++f) video.write(read_frame(frames_dir, f));
+
+    if (restart < frame_count) {
+      const std::vector<FramePlan> todo(plans.begin() + static_cast<std::ptrdiff_t>(restart), plans.end());
       const RecordImageSource record_image = [&](std::int64_t id) {
         auto jpeg = catalog.thumbnail(id);
         if (!jpeg) throw FilmMakeError("record " + std::to_string(id) + " has no image");
@@ -213,6 +212,9 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
       const auto frames_started = Clock::now();
       const auto on_frame = [&](RenderedFrame&& frame) {
         if (options.cancelled && options.cancelled()) throw FilmCancelled();
+        if (frame.frame != video.frames_written())
+          throw FilmMakeError("frame " + std::to_string(frame.frame) + " came out of order");
+        video.write(frame.image);
         if (done.count(frame.frame)) return;  // recomputed only to reach later frames
         write_file_atomically(frames_dir / frame_file_name(frame.frame), encode_png(frame.image));
         const bool has_map = !frame.provenance.attribution_map.empty();
@@ -220,7 +222,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
           write_file_atomically(maps_dir / frame_file_name(frame.frame), encode_attribution_png(frame.provenance));
         crash_point_after_frame_file(frame.frame);
         const Shot* shot = timeline.shot_at(frame.frame);
-        catalog.put_film_frame(film_id, {frame.frame, shot ? shot->index : -1, frame.provenance.diffused, has_map},
+        catalog.films().put_frame(film_id, {frame.frame, shot ? shot->index : -1, frame.provenance.diffused, has_map},
                                provenance_rows(frame.provenance));
         done.insert(frame.frame);
         ++result.frames_rendered;
@@ -230,7 +232,7 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
         progress.eta_seconds = progress.frames_per_second > 0
                                    ? (frame_count - progress.frames_done) / progress.frames_per_second
                                    : 0;
-        catalog.set_film_render(film_id, "rendering", static_cast<double>(progress.frames_done) / (frame_count + 1));
+        catalog.films().set_render(film_id, FilmStatus::rendering, static_cast<double>(progress.frames_done) / (frame_count + 1));
         if (options.progress) options.progress(progress);
       };
       if (latent_model) {
@@ -246,18 +248,17 @@ FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptio
 
     progress.stage = "video";
     if (options.progress) options.progress(progress);
-    fs::create_directories(result.video_path.parent_path());
-    write_video(frames_dir, result.video_path, frame_count, timeline);
+    video.finish();
     write_provenance_json(catalog, film_id, result.output_dir / "provenance.json");
-    catalog.set_film_output(film_id, result.output_dir.string(), result.video_path.string(), frame_count);
-    catalog.set_film_render(film_id, "done", 1.0);
+    catalog.films().set_output(film_id, result.output_dir.string(), result.video_path.string(), frame_count);
+    catalog.films().set_render(film_id, FilmStatus::done, 1.0);
     progress.stage = "done";
     if (options.progress) options.progress(progress);
   } catch (const FilmCancelled&) {
-    catalog.set_film_render(film_id, "failed", film->progress, "render cancelled");
+    catalog.films().set_render(film_id, FilmStatus::failed, film->progress, "render cancelled");
     throw;
   } catch (const std::exception& e) {
-    catalog.set_film_render(film_id, "failed", film->progress, e.what());
+    catalog.films().set_render(film_id, FilmStatus::failed, film->progress, e.what());
     throw;
   }
   result.seconds = seconds_since(started);

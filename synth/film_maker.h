@@ -23,18 +23,19 @@
 #include "schema/catalog.h"
 #include "synth/frame_renderer.h"
 #include "synth/render_settings.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class FilmMakeError : public std::runtime_error {
+class FilmMakeError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit FilmMakeError(const std::string& message) : Error(message, error_class::internal) {}
 };
 
 // Thrown when FilmMakeOptions::cancelled returned true; the frames done so far are kept.
-class FilmCancelled : public std::runtime_error {
+class FilmCancelled : public Error {
  public:
-  FilmCancelled() : std::runtime_error("render cancelled") {}
+  FilmCancelled() : Error("render cancelled", 1, 409, "cancelled") {}
 };
 
 struct FilmProgress {

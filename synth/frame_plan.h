@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "retrieval/parameters.h"  // InitMode
+#include "retrieval/timeline/parameters.h"  // InitMode
 
 namespace palimpsest {
 

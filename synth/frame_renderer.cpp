@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "synth/attributed_frame.h"
 #include "synth/camera_path.h"
 #include "synth/colour_match.h"

@@ -25,12 +25,13 @@
 #include <string>
 
 #include "synth/render_settings.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class LatentModelError : public std::runtime_error {
+class LatentModelError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit LatentModelError(const std::string& message) : Error(message, error_class::unavailable) {}
 };
 
 class LatentDiffusionModel {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "synth/camera_warp.h"
 #include "synth/ddim_sampler.h"
 #include "synth/keyframe_interpolation.h"

@@ -7,16 +7,6 @@
 
 namespace palimpsest {
 
-const char* role_name(ProvenanceRole role) {
-  switch (role) {
-    case ProvenanceRole::keyframe: return "keyframe";
-    case ProvenanceRole::guidance: return "guidance";
-    case ProvenanceRole::denoiser: return "denoiser";
-    case ProvenanceRole::init: return "init";
-  }
-  return "denoiser";
-}
-
 double FrameProvenance::pixel_weight_sum() const {
   double sum = 0.0;
   for (const ProvenanceEntry& entry : entries) {
@@ -70,38 +60,6 @@ std::string encode_attribution_png(const FrameProvenance& provenance) {
                                 " has no attribution map (RenderSettings::attribution_maps)");
   }
   return encode_png(provenance.attribution_map);
-}
-
-void ProvenanceLedger::add(FrameProvenance frame) {
-  const int index = frame.frame;
-  frames_[index] = std::move(frame);
-}
-
-const FrameProvenance* ProvenanceLedger::frame(int index) const {
-  auto it = frames_.find(index);
-  return it == frames_.end() ? nullptr : &it->second;
-}
-
-std::vector<ProvenanceLedger::Use> ProvenanceLedger::uses_of(std::int64_t record_id) const {
-  std::vector<Use> uses;
-  for (const auto& [index, frame] : frames_) {
-    for (const ProvenanceEntry& entry : frame.entries) {
-      if (entry.record_id == record_id) uses.push_back({index, entry.weight, entry.role});
-    }
-  }
-  return uses;
-}
-
-std::map<std::int64_t, double> ProvenanceLedger::film_shares() const {
-  std::map<std::int64_t, double> shares;
-  if (frames_.empty()) return shares;
-  const double per_frame = 1.0 / static_cast<double>(frames_.size());
-  for (const auto& [index, frame] : frames_) {
-    for (const ProvenanceEntry& entry : frame.entries) {
-      if (entry.role != ProvenanceRole::guidance) shares[entry.record_id] += entry.weight * per_frame;
-    }
-  }
-  return shares;
 }
 
 }  // namespace palimpsest

@@ -1,5 +1,6 @@
 #pragma once
-// The provenance ledger: which records made each frame, and how much of it.
+// A frame's provenance: which records made it, and how much of it. (A film's provenance lives
+// in the catalog: schema/film_store.h.)
 //
 // With the archive backend the last DDIM step returns the denoiser's x0 itself (its target level
 // is abar = 1), and x0 is a convex combination of record pixels: at each pixel, softmax weights
@@ -10,22 +11,13 @@
 // convex, so their weights are warped and blended the same way and stay exact.
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "indexer/media/rgb_image.h"
+#include "schema/catalog_rows.h"  // ProvenanceRole
 
 namespace palimpsest {
-
-enum class ProvenanceRole {
-  keyframe,  // a keyframe record of the frame's shot that the frame's pixels came from
-  guidance,  // a text/subtitle record that guided retrieval (weight: its guidance weight)
-  denoiser,  // any other record the frame's pixels came from
-  init,      // the record the frame's sequence started from (InitMode::record)
-};
-
-const char* role_name(ProvenanceRole role);  // "keyframe", "guidance", "denoiser", "init"
 
 struct ProvenanceEntry {
   std::int64_t record_id = 0;
@@ -58,27 +50,5 @@ void record_colour(std::int64_t record_id, std::uint8_t rgb[3]);
 
 // PNG bytes of a frame's attribution map; throws std::invalid_argument when it has none.
 std::string encode_attribution_png(const FrameProvenance& provenance);
-
-// All frames of a film, and the reverse view (where a record ended up).
-class ProvenanceLedger {
- public:
-  void add(FrameProvenance frame);  // replaces an earlier entry for the same frame
-  const FrameProvenance* frame(int index) const;  // nullptr when unknown
-  const std::map<int, FrameProvenance>& frames() const { return frames_; }
-
-  struct Use {
-    int frame = 0;
-    double weight = 0.0;
-    ProvenanceRole role = ProvenanceRole::denoiser;
-  };
-  // Every frame that used the record (weight > 0 or any role), in frame order.
-  std::vector<Use> uses_of(std::int64_t record_id) const;
-  // Sum over frames of each record's pixel weight divided by the frame count: the share of the
-  // whole film each record supplied (sums to 1 over records).
-  std::map<std::int64_t, double> film_shares() const;
-
- private:
-  std::map<int, FrameProvenance> frames_;
-};
 
 }  // namespace palimpsest

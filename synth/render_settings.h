@@ -3,6 +3,8 @@
 // colour options. Plain data (no libtorch).
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace palimpsest {
 
@@ -12,6 +14,11 @@ enum class DenoiserKind {
   local,           // per-pixel softmax over same-location P x P patches (Kamb & Ganguli's LS machine)
   local_windowed,  // per-pixel softmax over P x P patches within +-window px (towards the ELS machine)
 };
+
+// The one spelling of each denoiser ("global", "local", "local_windowed"), used by the CLI, the
+// API, render.json and the docs; parse also takes the CLI's old "windowed".
+std::string_view to_string(DenoiserKind kind);
+std::optional<DenoiserKind> parse_denoiser_kind(std::string_view name);
 
 // Patch size as a function of the noise level: P = 3 + 2 * round((p_max - 3) / 2 * (1 - abar)),
 // i.e. p_max at pure noise shrinking linearly in the noise variance to 3 as abar -> 1

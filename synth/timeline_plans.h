@@ -19,8 +19,8 @@
 #include <optional>
 #include <vector>
 
-#include "retrieval/timeline.h"
-#include "schema/catalog.h"
+#include "retrieval/timeline/timeline.h"
+#include "schema/catalog_rows.h"
 #include "synth/frame_plan.h"
 
 namespace palimpsest {

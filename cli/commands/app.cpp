@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands/commands.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "schema/catalog.h"
 
 extern "C" {
@@ -67,6 +67,9 @@ int run(int argc, char** argv) {
   }
   try {
     return dispatch.action();
+  } catch (const Error& e) {
+    std::cerr << "palimpsest: error: " << e.what() << "\n";
+    return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "palimpsest: error: " << e.what() << "\n";
     return kExitFailure;

@@ -15,7 +15,7 @@
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 #include "schema/embedded_file.h"
 #include "synth/film_maker.h"
 

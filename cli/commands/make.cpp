@@ -8,20 +8,10 @@
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::cli {
-namespace {
-
-std::optional<DenoiserKind> parse_denoiser(const std::string& name) {
-  if (name == "global") return DenoiserKind::global;
-  if (name == "local") return DenoiserKind::local;
-  if (name == "windowed") return DenoiserKind::local_windowed;
-  return std::nullopt;
-}
-
-}  // namespace
 
 void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
   struct Args {
@@ -53,8 +43,8 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       ->check(CLI::IsMember({"archive", "torchscript"}))
       ->capture_default_str();
   cmd->add_option("--diffusion-model", args->diffusion_model, "Latent diffusion model folder (torchscript backend)");
-  cmd->add_option("--denoiser", args->denoiser, "global, local or windowed (archive backend)")
-      ->check(CLI::IsMember({"global", "local", "windowed"}))
+  cmd->add_option("--denoiser", args->denoiser, "global, local or local_windowed (archive backend; windowed = local_windowed)")
+      ->check(CLI::IsMember({"global", "local", "local_windowed", "windowed"}))
       ->capture_default_str();
   cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
   cmd->add_option("--fps", args->fps, "Frames per second")->capture_default_str()->check(CLI::Range(1.0, 120.0));
@@ -107,7 +97,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       }
 
       FilmMakeOptions options;
-      options.settings.denoiser = *parse_denoiser(args->denoiser);
+      options.settings.denoiser = *parse_denoiser_kind(args->denoiser);
       if (args->backend == "torchscript") {
         options.backend = SynthesisBackend::torchscript;
         options.diffusion_model = args->diffusion_model;

@@ -6,10 +6,11 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/timeline_arguments.h"
-#include "indexer/atomic_file.h"
+#include "indexer/files/atomic_file.h"
 #include "retrieval/film_planning.h"
-#include "retrieval/manuscript.h"
-#include "retrieval/otio_export.h"
+#include "retrieval/timeline/manuscript.h"
+#include "retrieval/timeline/otio_export.h"
+#include "schema/film_store.h"
 
 namespace palimpsest::cli {
 
@@ -80,7 +81,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   exp->callback([&globals, &dispatch, film_id, otio_path] {
     dispatch.action = [&globals, film_id, otio_path]() -> int {
       Catalog catalog(globals.db);
-      auto film = catalog.film(*film_id);
+      auto film = catalog.films().get(*film_id);
       if (!film) {
         std::cerr << "palimpsest: no film " << *film_id << "\n";
         return kExitFailure;

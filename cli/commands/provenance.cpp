@@ -6,6 +6,8 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "schema/catalog.h"
+#include "schema/catalog_json.h"
+#include "schema/film_store.h"
 
 namespace palimpsest::cli {
 namespace {
@@ -34,51 +36,46 @@ void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& 
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
       Catalog catalog(globals.db);
-      auto film = catalog.film(args->film);
+      auto film = catalog.films().get(args->film, /*with_timeline=*/false);
       if (!film) {
         std::cerr << "palimpsest: no film " << args->film << "\n";
         return kExitFailure;
       }
       if (args->frame >= 0) {
-        auto frame = catalog.film_frame(args->film, args->frame);
+        auto frame = catalog.films().frame(args->film, args->frame);
         if (!frame) {
           std::cerr << "palimpsest: film " << args->film << " has no rendered frame " << args->frame << " ("
                     << film->frames_rendered << " of " << film->frame_count << " frames rendered)\n";
           return kExitFailure;
         }
-        const auto rows = catalog.frame_provenance(args->film, args->frame);
+        const auto rows = catalog.films().frame_provenance(args->film, args->frame);
         if (args->json) {
-          nlohmann::json entries = nlohmann::json::array();
-          for (const auto& p : rows) entries.push_back({{"record_id", p.record_id}, {"role", p.role}, {"weight", p.weight}});
-          std::cout << nlohmann::json{{"film_id", args->film}, {"frame", args->frame}, {"shot", frame->shot},
-                                      {"diffused", frame->diffused}, {"entries", entries}}
-                           .dump(2)
-                    << "\n";
+          nlohmann::json out = frame_provenance_json(*frame, rows);
+          out["film_id"] = args->film;
+          std::cout << out.dump(2) << "\n";
           return kExitOk;
         }
         std::printf("film %lld frame %lld (shot %lld, %s)\n", static_cast<long long>(args->film),
                     static_cast<long long>(args->frame), static_cast<long long>(frame->shot),
                     frame->diffused ? "diffused" : "in-between: warped and blended");
         for (const auto& p : rows)
-          std::printf("  #%-6lld %-9s %6.1f%%  %s\n", static_cast<long long>(p.record_id), p.role.c_str(),
+          std::printf("  #%-6lld %-9s %6.1f%%  %s\n", static_cast<long long>(p.record_id), std::string(to_string(p.role)).c_str(),
                       100 * p.weight, describe(catalog, p.record_id).c_str());
         return kExitOk;
       }
-      const auto shares = catalog.film_shares(args->film);
+      const auto shares = catalog.films().shares(args->film);
       if (args->json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& s : shares)
-          out.push_back({{"record_id", s.record_id}, {"role", s.role}, {"share", s.share}, {"frames", s.frames}});
-        std::cout << nlohmann::json{{"film_id", args->film}, {"frames_rendered", film->frames_rendered}, {"shares", out}}.dump(2)
+        std::cout << nlohmann::json{{"film_id", args->film}, {"frames_rendered", film->frames_rendered},
+                                    {"shares", shares_json(shares)}}.dump(2)
                   << "\n";
         return kExitOk;
       }
       std::printf("film %lld \"%s\": %lld of %lld frames rendered, %s\n", static_cast<long long>(args->film),
                   film->title.c_str(), static_cast<long long>(film->frames_rendered),
-                  static_cast<long long>(film->frame_count), film->status.c_str());
+                  static_cast<long long>(film->frame_count), std::string(to_string(film->status)).c_str());
       for (const auto& s : shares)
         std::printf("  #%-6lld %-9s %6.1f%% of the film, in %lld frames  %s\n", static_cast<long long>(s.record_id),
-                    s.role.c_str(), 100 * s.share, static_cast<long long>(s.frames), describe(catalog, s.record_id).c_str());
+                    std::string(to_string(s.role)).c_str(), 100 * s.share, static_cast<long long>(s.frames), describe(catalog, s.record_id).c_str());
       return kExitOk;
     };
   });

@@ -4,8 +4,9 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
-#include "cli/commands/record_json.h"
-#include "indexer/timecode.h"
+#include "cli/commands/catalog_arguments.h"
+#include "schema/catalog_json.h"
+#include "indexer/text/timecode.h"
 #include "schema/catalog.h"
 
 namespace palimpsest::cli {
@@ -40,22 +41,9 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
   records->callback([&globals, &dispatch, list] {
     dispatch.action = [&globals, list]() -> int {
       RecordFilter filter;
-      if (!list->kind.empty()) {
-        filter.kind = parse_record_kind(list->kind);
-        if (!filter.kind) {
-          std::cerr << "palimpsest: unknown kind '" << list->kind << "' (image, frame, text, subtitle)\n";
-          return kExitUsage;
-        }
-      }
+      if (!list->kind.empty()) filter.kind = kind_argument(list->kind);
       Catalog catalog(globals.db);
-      if (!list->archive.empty()) {
-        auto archive = catalog.find_archive(list->archive);
-        if (!archive) {
-          std::cerr << "palimpsest: no archive named '" << list->archive << "'\n";
-          return kExitFailure;
-        }
-        filter.archive_id = archive->id;
-      }
+      if (!list->archive.empty()) filter.archive_id = archive_argument(catalog, list->archive);
       filter.after_id = list->after;
       filter.limit = list->limit;
       const auto rows = catalog.records(filter);

@@ -4,12 +4,14 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
-#include "cli/commands/record_json.h"
+#include "cli/commands/catalog_arguments.h"
+#include "schema/catalog_json.h"
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/clip/model_location.h"
 #include "indexer/media/media_decoder.h"
-#include "indexer/timecode.h"
-#include "retrieval/searcher.h"
+#include "indexer/text/timecode.h"
+#include "retrieval/search/searcher.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest::cli {
 namespace {
@@ -68,13 +70,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
                                                : SearchMode::hybrid;
       request.filter.from_ms = args->from_ms;
       request.filter.to_ms = args->to_ms;
-      if (!args->kind.empty()) {
-        request.filter.kind = parse_record_kind(args->kind);
-        if (!request.filter.kind) {
-          std::cerr << "palimpsest: unknown kind '" << args->kind << "' (image, frame, text, subtitle)\n";
-          return kExitUsage;
-        }
-      }
+      if (!args->kind.empty()) request.filter.kind = kind_argument(args->kind);
       if (!args->image.empty()) {
         try {
           request.image = decode_image_file(args->image);
@@ -84,14 +80,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
         }
       }
       Catalog catalog(globals.db);
-      if (!args->archive.empty()) {
-        auto archive = catalog.find_archive(args->archive);
-        if (!archive) {
-          std::cerr << "palimpsest: no archive named '" << args->archive << "'\n";
-          return kExitFailure;
-        }
-        request.filter.archive_id = archive->id;
-      }
+      if (!args->archive.empty()) request.filter.archive_id = archive_argument(catalog, args->archive);
       // Dense search needs the model the catalog's vectors were made with.
       std::unique_ptr<ClipEncoder> encoder;
       std::unique_ptr<DenseIndex> index;
@@ -101,8 +90,8 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
             args->model.empty() ? default_model_dir() : std::optional<std::filesystem::path>(args->model);
         if (dir) {
           encoder = ClipEncoder::load(*dir);
-          auto model = catalog.find_model(encoder->info().name, encoder->info().weights_sha256);
-          if (model && catalog.count_embeddings(model->id) > 0) {
+          auto model = catalog.embeddings().find_model(encoder->info().name, encoder->info().weights_sha256);
+          if (model && catalog.embeddings().count(model->id) > 0) {
             index = open_dense_index(catalog, model->id, [](const std::string& line) {
               std::cerr << "palimpsest: note: vector index: " << line << "\n";
             });

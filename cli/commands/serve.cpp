@@ -8,7 +8,7 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
-#include "indexer/runtime_info.h"
+#include "indexer/runtime/runtime_info.h"
 #include "server/http_server.h"
 
 namespace palimpsest::cli {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 
 namespace palimpsest::cli {
 

@@ -12,7 +12,7 @@
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/progress.h"
-#include "indexer/clip/clip_trainer.h"
+#include "indexer/training/clip_trainer.h"
 
 namespace palimpsest::cli {
 namespace {

@@ -11,8 +11,8 @@
 #include "indexer/clip/clip_precision.h"
 #include "indexer/clip/clip_preprocess.h"
 #include "indexer/clip/clip_tokenizer.h"
-#include "indexer/content_hash.h"
-#include "indexer/runtime_info.h"
+#include "indexer/files/content_hash.h"
+#include "indexer/runtime/runtime_info.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;

@@ -5,12 +5,13 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class ClipError : public std::runtime_error {
+class ClipError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ClipError(const std::string& message, ErrorClass how = error_class::unavailable) : Error(message, how) {}
 };
 
 // A model folder, model.json or weight file that cannot be used.

@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "indexer/clip/model_store.h"
-#include "indexer/content_hash.h"
+#include "indexer/files/content_hash.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;

@@ -22,7 +22,7 @@
 #include "indexer/clip/model_store.h"
 #include "indexer/clip/safetensors.h"
 #include "indexer/clip/sentencepiece_tokenizer.h"
-#include "indexer/content_hash.h"
+#include "indexer/files/content_hash.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;

@@ -11,6 +11,7 @@
 #include "indexer/clip/model_location.h"
 #include "indexer/clip/safetensors.h"
 #include "schema/catalog.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace fs = std::filesystem;
@@ -188,8 +189,8 @@ std::int64_t count_model_embeddings(const fs::path& catalog_path, const std::str
   if (!catalog_exists(catalog_path)) return 0;
   Catalog catalog(catalog_path);
   std::int64_t total = 0;
-  for (const ModelRow& row : catalog.models()) {
-    if (row.name == name) total += catalog.count_embeddings(row.id);
+  for (const ModelRow& row : catalog.embeddings().models()) {
+    if (row.name == name) total += catalog.embeddings().count(row.id);
   }
   return total;
 }

@@ -6,6 +6,7 @@
 #include "indexer/media/image_codec.h"
 #include "indexer/vector/vector_store.h"
 #include "indexer/vector/vector_store_location.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 
@@ -15,14 +16,14 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
   const ClipModelInfo& info = encoder.info();
   EmbeddingReport report;
   report.model = info.name;
-  report.model_id = catalog.ensure_model(info.name, info.embed_dim, info.weights_sha256);
+  report.model_id = catalog.embeddings().ensure_model(info.name, info.embed_dim, info.weights_sha256);
   const std::int64_t total =
-      std::max<std::int64_t>(0, catalog.count_records() - catalog.count_embeddings(report.model_id));
+      std::max<std::int64_t>(0, catalog.count_records() - catalog.embeddings().count(report.model_id));
 
   std::int64_t cursor = 0;
   while (true) {
     std::vector<RecordRow> batch =
-        catalog.records_without_embedding(report.model_id, {}, options.batch_size, cursor);
+        catalog.embeddings().records_without(report.model_id, {}, options.batch_size, cursor);
     if (batch.empty()) break;
     cursor = batch.back().id;
 
@@ -51,16 +52,16 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
     // One transaction per batch: fast, and an interrupted pass keeps whole batches.
     catalog.transaction([&] {
       for (std::size_t i = 0; i < image_ids.size(); ++i)
-        catalog.put_embedding(image_ids[i], report.model_id, image_vectors[i]);
+        catalog.embeddings().put(image_ids[i], report.model_id, image_vectors[i]);
       for (std::size_t i = 0; i < text_ids.size(); ++i)
-        catalog.put_embedding(text_ids[i], report.model_id, text_vectors[i]);
+        catalog.embeddings().put(text_ids[i], report.model_id, text_vectors[i]);
     });
     report.embedded += static_cast<std::int64_t>(image_ids.size() + text_ids.size());
     if (options.progress) options.progress(report.embedded, total);
   }
   // Catch the vector store up (added vectors, and the ones of records replaced or deleted since
   // it was saved) and save it. Its failure never fails the pass: the catalog holds the vectors.
-  if (options.update_index && catalog.count_embeddings(report.model_id) > 0) {
+  if (options.update_index && catalog.embeddings().count(report.model_id) > 0) {
     try {
       VectorStoreOptions store_options;
       store_options.log = [&](const std::string& line) { report.index_notes.push_back(line); };

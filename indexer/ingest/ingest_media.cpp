@@ -2,7 +2,7 @@
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/media/image_codec.h"
 #include "indexer/media/media_decoder.h"
-#include "indexer/timecode.h"
+#include "indexer/text/timecode.h"
 
 namespace palimpsest::ingest_detail {
 
@@ -15,7 +15,7 @@ std::pair<int, int> thumbnail_size(int width, int height, int max_side) {
 
 void ingest_image(Catalog::SourceWriter& writer, const std::filesystem::path& path,
                   const IngestOptions& options, FileReport& report) {
-  MediaDecoder decoder(path);
+  MediaDecoder decoder(path, options.pixel_budget);
   if (!decoder.next_frame()) throw MediaError("no image could be decoded");
   const MediaInfo& info = decoder.info();
   auto [tw, th] = thumbnail_size(info.width, info.height, options.thumbnail_max_side);
@@ -29,6 +29,7 @@ void ingest_image(Catalog::SourceWriter& writer, const std::filesystem::path& pa
   writer.add_record(std::move(record), jpeg);
   writer.set_media_info(std::nullopt, info.width, info.height);
   report.records["image"] = 1;
+  if (!info.reduced.empty()) report.warnings.push_back(info.reduced);
 }
 
 namespace {
@@ -141,7 +142,7 @@ class VideoRecorder {
 
 void ingest_video(Catalog::SourceWriter& writer, const std::filesystem::path& path,
                   const IngestOptions& options, FileReport& report, IngestObserver* observer) {
-  MediaDecoder decoder(path);
+  MediaDecoder decoder(path, options.pixel_budget);
   const MediaInfo& info = decoder.info();
   if (info.is_still_image) {
     ingest_image(writer, path, options, report);

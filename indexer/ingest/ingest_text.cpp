@@ -4,7 +4,7 @@
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/text/paragraphs.h"
 #include "indexer/text/subtitles.h"
-#include "indexer/timecode.h"
+#include "indexer/text/timecode.h"
 
 namespace palimpsest::ingest_detail {
 

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <set>
+#include <utility>
 
-#include "indexer/content_hash.h"
+#include "indexer/files/content_hash.h"
 #include "indexer/ingest/file_ingesters.h"
 
 namespace palimpsest {
@@ -76,6 +78,59 @@ FileReport failed_report(const fs::path& path, std::string message) {
   return r;
 }
 
+FileReport skipped_report(const fs::path& path, std::string message) {
+  FileReport r = failed_report(path, std::move(message));
+  r.outcome = FileOutcome::skipped;
+  return r;
+}
+
+// Lists the files under `root` into `found`. Nothing stops the walk: a folder that cannot be listed
+// is one failed report; a link is listed as the file it names, or, when it names nothing (dangling,
+// a loop of links, unreachable), listed anyway so that ingesting it fails with the reason; a link
+// to a folder is not followed (a skipped report), and a folder reached twice (a bind-mount loop) is
+// listed once.
+void walk_folder(const fs::path& root, std::vector<fs::path>& found, std::vector<FileReport>& reports) {
+  std::set<std::pair<dev_t, ino_t>> listed;
+  std::vector<fs::path> pending = {root};
+  while (!pending.empty()) {
+    const fs::path folder = pending.back();
+    pending.pop_back();
+    struct stat st{};
+    if (::stat(folder.c_str(), &st) == 0 && !listed.insert({st.st_dev, st.st_ino}).second) {
+      reports.push_back(skipped_report(folder, "a folder already listed (a mount loop): not listed again"));
+      continue;
+    }
+    std::error_code ec;
+    fs::directory_iterator it(folder, ec), end;
+    if (ec) {
+      reports.push_back(failed_report(folder, "cannot list folder: " + ec.message()));
+      continue;
+    }
+    for (; it != end; it.increment(ec)) {
+      const fs::path path = it->path();
+      if (is_hidden(path)) continue;
+      std::error_code link_ec, target_ec;
+      const fs::file_status own = it->symlink_status(link_ec);
+      if (link_ec) {
+        found.push_back(path);  // ingesting it reports why it cannot be read
+        continue;
+      }
+      if (fs::is_symlink(own)) {
+        const fs::file_status target = fs::status(path, target_ec);
+        if (!target_ec && fs::is_directory(target)) {
+          reports.push_back(skipped_report(path, "a link to a folder: not followed"));
+        } else if (target_ec || !is_catalog_file(path)) {
+          found.push_back(path);
+        }
+        continue;
+      }
+      if (fs::is_directory(own)) pending.push_back(path);
+      else if (!is_catalog_file(path)) found.push_back(path);
+    }
+    if (ec) reports.push_back(failed_report(folder, "cannot list folder: " + ec.message()));
+  }
+}
+
 }  // namespace
 
 std::vector<fs::path> list_input_files(const std::vector<fs::path>& inputs,
@@ -93,23 +148,7 @@ std::vector<fs::path> list_input_files(const std::vector<fs::path>& inputs,
       continue;
     }
     std::vector<fs::path> found;
-    fs::recursive_directory_iterator it(input, fs::directory_options::skip_permission_denied, ec), end;
-    if (ec) {
-      missing.push_back(failed_report(input, "cannot list folder: " + ec.message()));
-      continue;
-    }
-    for (; it != end; it.increment(ec)) {
-      if (ec) {
-        missing.push_back(failed_report(it->path(), "cannot list: " + ec.message()));
-        break;
-      }
-      if (is_hidden(it->path())) {
-        if (it->is_directory()) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_directory() || is_catalog_file(it->path())) continue;
-      found.push_back(it->path());
-    }
+    walk_folder(input, found, missing);
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   }

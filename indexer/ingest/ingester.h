@@ -11,7 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "indexer/file_kind.h"
+#include "indexer/ingest/file_kind.h"
+#include "indexer/media/pixel_budget.h"
 #include "indexer/media/shot_detector.h"
 #include "schema/catalog.h"
 
@@ -24,6 +25,7 @@ struct IngestOptions {
   int detection_width = 128;           // frames are compared for cuts at this width
   int thumbnail_max_side = 384;        // thumbnails are JPEGs at most this large
   std::int64_t max_text_bytes = 64ll << 20;  // larger text/subtitle files are refused
+  PixelBudget pixel_budget;            // images over it are decoded reduced (with a warning) or refused
 };
 
 enum class FileOutcome { added, replaced, unchanged, skipped, failed };
@@ -72,7 +74,9 @@ class IngestObserver {
 };
 
 // Expands files and folders (recursively, sorted, hidden entries skipped) into the files to
-// ingest. Inputs that do not exist become failed reports.
+// ingest. Inputs that do not exist and folders that cannot be listed become failed reports in
+// `missing`, links to folders (not followed) skipped ones; links that name nothing (dangling, a
+// loop) are listed, and ingesting them fails with the reason.
 std::vector<std::filesystem::path> list_input_files(const std::vector<std::filesystem::path>& inputs,
                                                     std::vector<FileReport>& missing);
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "indexer/media/av_handles.h"
+#include "indexer/media/image_header.h"
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -124,7 +125,7 @@ std::string encode_png(const RgbImage& image) {
   return encode_single_frame(AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24, *rgb, nullptr);
 }
 
-RgbImage decode_image_bytes(std::string_view bytes) {
+RgbImage decode_image_bytes(std::string_view bytes, const PixelBudget& budget, std::string* note) {
   AVCodecID codec_id;
   if (bytes.size() > 3 && bytes.substr(0, 3) == "\xFF\xD8\xFF") {
     codec_id = AV_CODEC_ID_MJPEG;
@@ -136,7 +137,15 @@ RgbImage decode_image_bytes(std::string_view bytes) {
   const AVCodec* codec = avcodec_find_decoder(codec_id);
   if (!codec) throw std::runtime_error(std::string("no decoder for ") + avcodec_get_name(codec_id));
   AvCodecContextPtr context = make_codec_context(codec);
+  // The header says how large the picture will be; a decoder is never asked for more than the
+  // budget (libav checks max_pixels against the full size, and allocates the reduced one).
+  const std::optional<DeclaredImage> declared = read_declared_image(bytes);
+  if (!declared) throw std::runtime_error(std::string("decode_image_bytes: the ") + codec->name + " header is damaged");
+  const ReducedDecode plan = plan_reduced_decode(*declared, budget);
+  context->lowres = plan.lowres;
+  context->max_pixels = libav_max_pixels(*declared);
   av_check(avcodec_open2(context.get(), codec, nullptr), std::string("cannot open decoder ") + codec->name);
+  if (note) *note = plan.note;
   // Decoders may read past the end of their input: give them padded, owned bytes.
   AvPacketPtr packet = make_av_packet();
   av_check(av_new_packet(packet.get(), static_cast<int>(bytes.size())), "av_new_packet");

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "indexer/media/pixel_budget.h"
 #include "indexer/media/rgb_image.h"
 
 namespace palimpsest {
@@ -17,9 +18,11 @@ std::string encode_jpeg(const RgbImage& image, int quality = 85);
 // Lossless PNG bytes (RGB, 8 bits per channel). Throws std::runtime_error on failure.
 std::string encode_png(const RgbImage& image);
 
-// Decodes JPEG or PNG bytes held in memory (thumbnails from the catalog) to RGB.
-// Throws std::runtime_error naming the problem for anything else or corrupt data.
-RgbImage decode_image_bytes(std::string_view bytes);
+// Decodes JPEG or PNG bytes held in memory (thumbnails from the catalog, uploads) to RGB, within
+// `budget` (pixel_budget.h): a larger JPEG is decoded reduced, and then `note` (when given) says
+// so; a larger PNG is refused with PixelBudgetError. Throws std::runtime_error naming the problem
+// for anything else or corrupt data.
+RgbImage decode_image_bytes(std::string_view bytes, const PixelBudget& budget = {}, std::string* note = nullptr);
 
 // `image` scaled to exactly width x height: area averaging when shrinking (no aliasing),
 // bicubic when enlarging. Each channel is scaled on its own so that colours are not sent through

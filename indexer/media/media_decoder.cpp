@@ -1,9 +1,14 @@
 #include "indexer/media/media_decoder.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "indexer/media/av_handles.h"
+#include "indexer/media/image_header.h"
 
 
 namespace palimpsest {
@@ -77,14 +82,37 @@ struct MediaDecoder::Impl {
   }
 };
 
-MediaDecoder::MediaDecoder(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+MediaDecoder::MediaDecoder(const std::filesystem::path& path, const PixelBudget& budget)
+    : impl_(std::make_unique<Impl>()) {
   Impl& d = *impl_;
   d.path = path.string();
+  // A still image's header tells its size before libav allocates anything (probing decodes a
+  // frame of an image pipe): one over the budget is decoded reduced or refused here.
+  const std::optional<DeclaredImage> declared = read_declared_image_file(path);
+  const ReducedDecode plan = declared ? plan_reduced_decode(*declared, budget) : ReducedDecode{};
+  const std::int64_t max_pixels = declared ? libav_max_pixels(*declared) : libav_max_pixels(budget);
   AVFormatContext* raw = nullptr;
   int rc = avformat_open_input(&raw, d.path.c_str(), nullptr, nullptr);
   if (rc < 0) d.fail("not a decodable image or video (" + av_error_string(rc) + ")");
   d.format.reset(raw);
-  rc = avformat_find_stream_info(d.format.get(), nullptr);
+  // What the container itself says of each stream's size: a decoder refused by max_pixels while
+  // probing leaves the stream without one.
+  std::vector<std::pair<int, int>> container_sizes;
+  for (unsigned i = 0; i < d.format->nb_streams; ++i)
+    container_sizes.emplace_back(d.format->streams[i]->codecpar->width, d.format->streams[i]->codecpar->height);
+  {
+    // The probing decoders get the same limits as the real one.
+    std::vector<AvDictionary> options(d.format->nb_streams);
+    std::vector<AVDictionary*> raw_options(d.format->nb_streams);
+    for (unsigned i = 0; i < d.format->nb_streams; ++i) {
+      options[i].set("max_pixels", std::to_string(max_pixels));
+      if (plan.lowres) options[i].set("lowres", std::to_string(plan.lowres));
+      raw_options[i] = options[i].get();
+    }
+    rc = avformat_find_stream_info(d.format.get(), raw_options.empty() ? nullptr : raw_options.data());
+    // avformat_find_stream_info replaces each dictionary with the options it did not use.
+    for (unsigned i = 0; i < d.format->nb_streams && i < raw_options.size(); ++i) *options[i].address() = raw_options[i];
+  }
   if (rc < 0) d.fail("cannot read media streams (" + av_error_string(rc) + ")");
 
   const AVCodec* decoder = nullptr;
@@ -92,9 +120,27 @@ MediaDecoder::MediaDecoder(const std::filesystem::path& path) : impl_(std::make_
   if (d.stream_index < 0) d.fail("no video or image stream");
   if (!decoder) d.fail("no decoder for this codec");
   AVStream* stream = d.format->streams[d.stream_index];
+  // A still image's size is its header's (the stream's may be the reduced one); a video's frames
+  // are checked against the budget here.
+  std::int64_t width = declared ? declared->width : stream->codecpar->width;
+  std::int64_t height = declared ? declared->height : stream->codecpar->height;
+  if ((width <= 0 || height <= 0) && static_cast<std::size_t>(d.stream_index) < container_sizes.size())
+    std::tie(width, height) = container_sizes[static_cast<std::size_t>(d.stream_index)];
+  if (width <= 0 || height <= 0)
+    d.fail("no usable picture size: the stream is corrupt, or its pictures are over the pixel budget of " +
+           describe_pixels(budget.max_pixels) + " (libav refused to decode them)");
+  if (!declared && width * height > budget.max_pixels)
+    throw PixelBudgetError((is_image_container(d.format->iformat->name) ? "the picture is " : "the video's frames are ") +
+                           describe_size(width, height) + ", over the pixel budget of " +
+                           describe_pixels(budget.max_pixels) + ": refused");
   d.codec = make_codec_context(decoder);
   av_check(avcodec_parameters_to_context(d.codec.get(), stream->codecpar), d.path);
-  d.codec->thread_count = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  d.codec->max_pixels = max_pixels;
+  d.codec->lowres = plan.lowres;
+  // Frame threads each hold frames in flight: as many as the budget allows four times over.
+  const std::int64_t by_memory = std::max<std::int64_t>(1, 4 * budget.max_pixels / (width * height));
+  d.codec->thread_count = static_cast<int>(
+      std::min<std::int64_t>(by_memory, std::max(1u, std::thread::hardware_concurrency())));
   d.codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   rc = avcodec_open2(d.codec.get(), decoder, nullptr);
   if (rc < 0) d.fail("cannot open decoder " + std::string(decoder->name) + " (" + av_error_string(rc) + ")");
@@ -104,9 +150,9 @@ MediaDecoder::MediaDecoder(const std::filesystem::path& path) : impl_(std::make_
   d.info.container = d.format->iformat->name;
   d.info.codec = decoder->name;
   d.info.is_still_image = is_image_container(d.info.container);
-  d.info.width = d.codec->width;
-  d.info.height = d.codec->height;
-  if (d.info.width <= 0 || d.info.height <= 0) d.fail("video stream has no size");
+  d.info.width = static_cast<int>(width);
+  d.info.height = static_cast<int>(height);
+  d.info.reduced = plan.note;
   AVRational rate = stream->avg_frame_rate.num > 0 ? stream->avg_frame_rate : stream->r_frame_rate;
   d.info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
   if (!d.info.is_still_image) {
@@ -176,9 +222,10 @@ RgbImage MediaDecoder::frame_rgb(int width, int height) {
 std::int64_t MediaDecoder::frames_decoded() const { return impl_->frames; }
 int MediaDecoder::corrupt_packets() const { return impl_->corrupt; }
 
-RgbImage decode_image_file(const std::filesystem::path& path) {
-  MediaDecoder decoder(path);
+RgbImage decode_image_file(const std::filesystem::path& path, const PixelBudget& budget, std::string* reduced) {
+  MediaDecoder decoder(path, budget);
   if (!decoder.next_frame()) throw MediaError(path.string() + ": no frame");
+  if (reduced) *reduced = decoder.info().reduced;
   return decoder.frame_rgb();
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Decodes still images and videos with libavformat/libavcodec, frame by frame, into RgbImage at
-// any size. One decoder serves both: a still image is a video of one frame.
+// any size. One decoder serves both: a still image is a video of one frame. Pictures are decoded
+// within a pixel budget (pixel_budget.h): a still image over it is decoded reduced when it can be
+// (info().reduced says so) or refused, and so is a video whose frames are over it.
 
 #include <cstdint>
 #include <filesystem>
@@ -8,13 +10,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "indexer/media/pixel_budget.h"
 #include "indexer/media/rgb_image.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
-class MediaError : public std::runtime_error {
+class MediaError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit MediaError(const std::string& message) : Error(message, error_class::bad_input) {}
 };
 
 struct MediaInfo {
@@ -25,13 +29,17 @@ struct MediaInfo {
   int height = 0;
   double fps = 0;               // average frame rate; 0 when unknown
   std::int64_t duration_ms = 0; // container's claim; 0 when unknown
+  // Empty, or (a still image over the pixel budget) how much smaller than width x height its
+  // frames are decoded, and why. width and height stay the image's own size.
+  std::string reduced;
 };
 
 class MediaDecoder {
  public:
   // Opens the file and its best video stream. Throws MediaError with a one-line reason
-  // (not a media file, no video stream, unsupported codec...).
-  explicit MediaDecoder(const std::filesystem::path& path);
+  // (not a media file, no video stream, unsupported codec...), PixelBudgetError for pictures over
+  // the budget that cannot be decoded reduced.
+  explicit MediaDecoder(const std::filesystem::path& path, const PixelBudget& budget = {});
   ~MediaDecoder();
   MediaDecoder(const MediaDecoder&) = delete;
   MediaDecoder& operator=(const MediaDecoder&) = delete;
@@ -48,7 +56,7 @@ class MediaDecoder {
 
   // The current frame converted to RGB at the given size (area-averaged when shrinking).
   RgbImage frame_rgb(int width, int height);
-  // The current frame at its own size.
+  // The current frame at its own (decoded) size.
   RgbImage frame_rgb();
 
   std::int64_t frames_decoded() const;
@@ -59,7 +67,9 @@ class MediaDecoder {
   std::unique_ptr<Impl> impl_;
 };
 
-// The first frame of an image or video file at its native size. Throws MediaError.
-RgbImage decode_image_file(const std::filesystem::path& path);
+// The first frame of an image or video file at its decoded size (reduced when over the budget:
+// then `reduced`, when given, says how). Throws MediaError or PixelBudgetError.
+RgbImage decode_image_file(const std::filesystem::path& path, const PixelBudget& budget = {},
+                           std::string* reduced = nullptr);
 
 }  // namespace palimpsest

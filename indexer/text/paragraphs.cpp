@@ -112,8 +112,8 @@ class Splitter {
 }  // namespace
 
 TextFormatError::TextFormatError(int line, int column, const std::string& message)
-    : std::runtime_error("line " + std::to_string(line) + ", column " + std::to_string(column) +
-                         ": " + message),
+    : Error("line " + std::to_string(line) + ", column " + std::to_string(column) +
+                         ": " + message, error_class::bad_input),
       line_(line),
       column_(column) {}
 

@@ -8,6 +8,7 @@
 #include <istream>
 #include <stdexcept>
 #include <string>
+#include "schema/error.h"
 
 namespace palimpsest {
 
@@ -20,7 +21,7 @@ struct Paragraph {
   std::string heading;           // nearest Markdown heading above it ("" when none)
 };
 
-class TextFormatError : public std::runtime_error {
+class TextFormatError : public Error {
  public:
   TextFormatError(int line, int column, const std::string& message);
   int line() const { return line_; }

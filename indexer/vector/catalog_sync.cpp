@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "indexer/vector/vector_math.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 
@@ -21,7 +22,7 @@ CatalogDiff diff_with_catalog(Catalog& catalog, std::int64_t model_id, int dim,
   std::vector<std::int64_t> catalog_ids;  // ascending: for_each_embedding goes in id order
   std::vector<float> unit(static_cast<std::size_t>(dim));
   std::int64_t present = 0;  // catalog ids the index holds
-  catalog.for_each_embedding(model_id, [&](std::int64_t id, const float* v, int d) {
+  catalog.embeddings().for_each(model_id, [&](std::int64_t id, const float* v, int d) {
     ++diff.catalog_count;
     catalog_ids.push_back(id);
     if (index.contains(id)) ++present;

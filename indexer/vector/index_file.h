@@ -22,13 +22,14 @@
 #include <string>
 
 #include "indexer/vector/store_index.h"
+#include "schema/error.h"
 
 namespace palimpsest {
 
 // Why a file could not be used (missing, truncated, checksum, FAISS refused it, ...).
-class IndexFileError : public std::runtime_error {
+class IndexFileError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit IndexFileError(const std::string& message) : Error(message, error_class::internal) {}
 };
 
 struct IndexFileInfo {

@@ -19,6 +19,7 @@
 #include "indexer/vector/vector_math.h"
 #include "indexer/vector/vector_store_internals.h"
 #include "schema/catalog.h"
+#include "schema/embedding_store.h"
 
 namespace palimpsest {
 namespace {
@@ -237,7 +238,7 @@ bool VectorStore::Impl::sync(const std::string& context) {
                            "differs from the catalog (" + diff.summary() + ")";
   const std::int64_t live = index->live();
   if (diff.changes() > std::max<std::int64_t>(1000, live / 2)) {
-    install(build([&](const Visitor& visit) { cat.for_each_embedding(model_id, visit); },
+    install(build([&](const Visitor& visit) { cat.embeddings().for_each(model_id, visit); },
                   diff.catalog_count),
             what + ": rebuilt from the catalog");
     return true;
@@ -250,7 +251,7 @@ bool VectorStore::Impl::sync(const std::string& context) {
   std::vector<std::uint64_t> fps;
   std::vector<float> unit(static_cast<std::size_t>(dim));
   for (std::int64_t id : fetch) {
-    const auto v = cat.embedding(id, model_id);
+    const auto v = cat.embeddings().get(id, model_id);
     if (!v || static_cast<int>(v->size()) != dim || !normalise_into(v->data(), dim, unit.data()).empty())
       continue;  // vanished or unusable since the scan
     ids.push_back(id);
@@ -287,7 +288,7 @@ VectorStore& VectorStore::operator=(VectorStore&&) noexcept = default;
 
 VectorStore VectorStore::open(Catalog& catalog, std::int64_t model_id,
                               const std::filesystem::path& folder, VectorStoreOptions options) {
-  const auto model = catalog.model(model_id);
+  const auto model = catalog.embeddings().model(model_id);
   if (!model) throw VectorStoreError("unknown embedding model id " + std::to_string(model_id));
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
@@ -322,8 +323,8 @@ VectorStore VectorStore::open(Catalog& catalog, std::int64_t model_id,
   if (!problem.empty()) {
     // Start above the catalog's generation so that generations only ever grow.
     s.generation = catalog_generation;
-    s.install(s.build([&](const Visitor& visit) { catalog.for_each_embedding(model_id, visit); },
-                      catalog.count_embeddings(model_id)),
+    s.install(s.build([&](const Visitor& visit) { catalog.embeddings().for_each(model_id, visit); },
+                      catalog.embeddings().count(model_id)),
               problem + "; rebuilt from the catalog");
   } else {
     const bool same_generation = catalog_generation == s.generation;
@@ -331,7 +332,7 @@ VectorStore VectorStore::open(Catalog& catalog, std::int64_t model_id,
     // Generations only grow: a file older than the catalog's record continues from the latter.
     s.generation = std::max(s.generation, catalog_generation);
     const bool trusted = !s.options.verify_on_open && same_generation &&
-                         catalog.count_embeddings(model_id) == s.index->live();
+                         catalog.embeddings().count(model_id) == s.index->live();
     if (!trusted) {
       const std::string context =
           same_generation ? std::string{}
@@ -421,8 +422,8 @@ void VectorStore::rebuild_from_catalog() {
   Impl& s = *impl_;
   Catalog& cat = s.require_catalog("rebuild_from_catalog()");
   try {
-    s.install(s.build([&](const Visitor& visit) { cat.for_each_embedding(s.model_id, visit); },
-                      cat.count_embeddings(s.model_id)),
+    s.install(s.build([&](const Visitor& visit) { cat.embeddings().for_each(s.model_id, visit); },
+                      cat.embeddings().count(s.model_id)),
               "rebuilt from the catalog");
   } catch (const faiss::FaissException& e) {
     throw VectorStoreError(s.prefix() + "FAISS failed during the rebuild: " + e.what());
@@ -443,8 +444,8 @@ bool VectorStore::maintain() {
     return false;
   }
   Catalog& cat = *s.catalog;
-  s.install(s.build([&](const Visitor& visit) { cat.for_each_embedding(s.model_id, visit); },
-                    cat.count_embeddings(s.model_id)),
+  s.install(s.build([&](const Visitor& visit) { cat.embeddings().for_each(s.model_id, visit); },
+                    cat.embeddings().count(s.model_id)),
             reason);
   return true;
 }

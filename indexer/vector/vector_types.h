@@ -8,14 +8,15 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include "schema/error.h"
 
 namespace palimpsest {
 
 // Bad input (wrong dimension, NaN, zero vector, k <= 0) and store failures. FAISS's own
 // exceptions never escape the store; they are wrapped in this.
-class VectorStoreError : public std::runtime_error {
+class VectorStoreError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit VectorStoreError(const std::string& message) : Error(message, error_class::internal) {}
 };
 
 // One search result: a catalog record id and its cosine similarity to the query (inner product

@@ -12,6 +12,7 @@
 #include "indexer/media/video_writer.h"
 #include "schema/catalog.h"
 #include "tests/common/test_support.h"
+#include "schema/film_store.h"
 
 namespace palimpsest {
 namespace {
@@ -371,13 +372,13 @@ TEST(DemoCli, GeneratesIngestsRendersAndSaysWhereToLook) {
   EXPECT_GE(catalog.count_records(RecordKind::subtitle), 6);
   EXPECT_GE(catalog.count_records(RecordKind::text), 1);
   // The demo manuscript, planned and rendered with provenance.
-  const auto film = catalog.film(1);
+  const auto film = catalog.films().get(1);
   ASSERT_TRUE(film);
-  EXPECT_EQ(film->status, "done");
+  EXPECT_EQ(film->status, FilmStatus::done);
   EXPECT_GT(film->frame_count, 100);
   EXPECT_EQ(film->frames_rendered, film->frame_count);
   EXPECT_TRUE(std::filesystem::is_regular_file(film->video_path)) << film->video_path;
-  EXPECT_FALSE(catalog.frame_provenance(1, 0).empty());
+  EXPECT_FALSE(catalog.films().frame_provenance(1, 0).empty());
   EXPECT_NE(r.out.find("#/film/1"), std::string::npos) << r.out;
   // Running it again is a no-op: the archive is regenerated identically and found unchanged,
   // the plan comes out the same and the film is already rendered.

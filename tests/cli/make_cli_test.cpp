@@ -14,6 +14,7 @@
 #include "schema/catalog.h"
 #include "synth/film_maker.h"
 #include "tests/common/test_support.h"
+#include "schema/film_store.h"
 
 namespace fs = std::filesystem;
 
@@ -51,9 +52,9 @@ TEST(MakeCli, RendersFramesMapsProvenanceAndAPlayableVideo) {
   EXPECT_NE(r.out.find("film 1: "), std::string::npos) << r.out;
 
   Catalog catalog(dir / "c.db");
-  const auto film = catalog.film(1);
+  const auto film = catalog.films().get(1);
   ASSERT_TRUE(film);
-  EXPECT_EQ(film->status, "done");
+  EXPECT_EQ(film->status, FilmStatus::done);
   EXPECT_DOUBLE_EQ(film->progress, 1.0);
   ASSERT_GT(film->frame_count, 12);
   EXPECT_EQ(film->frames_rendered, film->frame_count);
@@ -61,15 +62,15 @@ TEST(MakeCli, RendersFramesMapsProvenanceAndAPlayableVideo) {
 
   // Every frame: a PNG, a map, and pixel weights that sum to 1 over records the archive holds.
   std::map<std::string, int> roles;
-  for (const FilmFrameRow& f : catalog.film_frames(1)) {
+  for (const FilmFrameRow& f : catalog.films().frames(1)) {
     EXPECT_TRUE(fs::is_regular_file(dir / "film" / "frames" / frame_file_name(f.frame))) << f.frame;
     EXPECT_TRUE(f.has_map);
     EXPECT_TRUE(fs::is_regular_file(dir / "film" / "maps" / frame_file_name(f.frame))) << f.frame;
     double pixels = 0;
-    for (const ProvenanceRow& p : catalog.frame_provenance(1, f.frame)) {
-      ++roles[p.role];
+    for (const ProvenanceRow& p : catalog.films().frame_provenance(1, f.frame)) {
+      ++roles[std::string(to_string(p.role))];
       ASSERT_TRUE(catalog.record(p.record_id)) << p.record_id;
-      if (p.role != "guidance") pixels += p.weight;
+      if (p.role != ProvenanceRole::guidance) pixels += p.weight;
     }
     EXPECT_NEAR(pixels, 1.0, 1e-6) << "frame " << f.frame;
   }
@@ -126,7 +127,7 @@ TEST(MakeCli, KilledMidRenderResumesToTheSameFrames) {
   EXPECT_FALSE(fs::exists(dir / "film" / "film.mp4")) << "no video from a half-rendered film";
   {
     Catalog catalog(dir / "c.db");
-    EXPECT_EQ(catalog.film(1)->frames_rendered, 9);
+    EXPECT_EQ(catalog.films().get(1)->frames_rendered, 9);
     EXPECT_EQ(catalog.integrity_check(), "ok");
   }
 
@@ -135,14 +136,14 @@ TEST(MakeCli, KilledMidRenderResumesToTheSameFrames) {
   EXPECT_NE(resumed.out.find(", 9 reused"), std::string::npos) << resumed.out;
   Catalog ref(dir / "ref.db");
   Catalog catalog(dir / "c.db");
-  const auto film = catalog.film(1);
-  ASSERT_EQ(film->frames_rendered, ref.film(1)->frames_rendered);
+  const auto film = catalog.films().get(1);
+  ASSERT_EQ(film->frames_rendered, ref.films().get(1)->frames_rendered);
   for (std::int64_t f = 0; f < film->frame_count; ++f) {
     EXPECT_EQ(testing::read_file(dir / "film" / "frames" / frame_file_name(f)),
               testing::read_file(dir / "ref" / "frames" / frame_file_name(f)))
         << "frame " << f << " differs from the uninterrupted render";
-    const auto a = catalog.frame_provenance(1, f);
-    const auto b = ref.frame_provenance(1, f);
+    const auto a = catalog.films().frame_provenance(1, f);
+    const auto b = ref.films().frame_provenance(1, f);
     ASSERT_EQ(a.size(), b.size()) << f;
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i].record_id, b[i].record_id);
@@ -165,8 +166,8 @@ TEST(MakeCli, BadRequestsAreClearErrors) {
   EXPECT_EQ(empty.exit_code, 1);
   EXPECT_NE(empty.err.find("no shot of the timeline has an image"), std::string::npos) << empty.err;
   Catalog catalog(db);
-  EXPECT_EQ(catalog.film(1)->status, "failed");
-  EXPECT_NE(catalog.film(1)->error.find("no shot"), std::string::npos);
+  EXPECT_EQ(catalog.films().get(1)->status, FilmStatus::failed);
+  EXPECT_NE(catalog.films().get(1)->error.find("no shot"), std::string::npos);
   EXPECT_EQ(testing::run_palimpsest({"--db", db, "make", (dir / "script.txt").string(), "--size", "65x48"}).exit_code, 2);
 }
 

@@ -4,6 +4,7 @@
 
 #include "schema/catalog.h"
 #include "tests/common/test_support.h"
+#include "schema/film_store.h"
 
 namespace palimpsest {
 namespace {
@@ -31,9 +32,9 @@ TEST(PlanCli, PlansTheDemoManuscriptAndExportsOtio) {
   EXPECT_GT(guidance[0]["weight"].get<double>(), guidance[guidance.size() - 1]["weight"].get<double>());
   {
     Catalog catalog(dir / "c.db");
-    auto film = catalog.film(1);
+    auto film = catalog.films().get(1);
     ASSERT_TRUE(film);
-    EXPECT_EQ(film->status, "planned");
+    EXPECT_EQ(film->status, FilmStatus::planned);
     EXPECT_EQ(film->timeline["shots"].size(), timeline["shots"].size());
   }
   auto exported = testing::run_palimpsest({"--db", db, "export", "1", "--otio", (dir / "film.otio").string()});

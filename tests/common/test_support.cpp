@@ -17,16 +17,11 @@ namespace palimpsest::testing {
 
 std::filesystem::path fixture_dir(const std::string& name) {
   std::filesystem::path dir = std::filesystem::path(PALIMPSEST_FIXTURES_DIR) / name;
-  if (std::filesystem::is_directory(dir)) return dir;
-  const char* ci = std::getenv("CI");
-  if (ci && std::string(ci) == "true") {
-    ADD_FAILURE() << "fixtures missing in CI: " << dir;
-  } else {
-    // GTEST_SKIP() returns from the calling function; record the skip here, the caller returns.
-    GTEST_MESSAGE_(("fixtures not found at " + dir.string() + "; skipping").c_str(),
-                   ::testing::TestPartResult::kSkip);
-  }
-  return {};
+  // A missing fixture fails the test, in CI and everywhere else: a test that cannot run must not
+  // pass. (GoogleTest reports the exception as the test's failure.)
+  if (!std::filesystem::is_directory(dir))
+    throw std::runtime_error("fixtures missing: " + dir.string() + " (the shared fixtures belong at ../shared/fixtures)");
+  return dir;
 }
 
 TempDir::TempDir() {

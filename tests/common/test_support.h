@@ -7,8 +7,8 @@
 
 namespace palimpsest::testing {
 
-// ../shared/fixtures/<name>. When missing: fails the test in CI (CI=true), otherwise skips it
-// with a message. Use as: `auto dir = fixture_dir("clip"); if (dir.empty()) return;`
+// ../shared/fixtures/<name>. Throws when it is missing, which fails the calling test: tests never
+// skip for want of a fixture.
 std::filesystem::path fixture_dir(const std::string& name);
 
 // A fresh empty folder, removed when the object goes out of scope.

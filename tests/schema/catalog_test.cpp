@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/test_support.h"
+#include "schema/embedded_file.h"
+#include "schema/embedding_store.h"
+#include "schema/film_store.h"
 
 namespace palimpsest {
 namespace {
@@ -62,6 +65,67 @@ TEST(Catalog, RefusesACatalogNewerThanTheCode) {
   } catch (const CatalogError& e) {
     EXPECT_NE(std::string(e.what()).find("newer than this build"), std::string::npos) << e.what();
   }
+}
+
+// A catalog made by an earlier build (schema 3, with records, thumbnails, an embedding and a film
+// frame's provenance) takes the new kinds and roles of migration 0004 without losing a row, and a
+// connection that was open during the migration sees them too.
+TEST(Catalog, AnEarlierCatalogTakesTheNewKindsAndRolesAndKeepsItsRows) {
+  testing::TempDir dir;
+  const std::string path = (dir / "c.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto run = [&](const std::string& sql) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "") << " in " << sql.substr(0, 80);
+    sqlite3_free(error);
+  };
+  run("PRAGMA foreign_keys=ON");
+  for (const auto& migration : embedded_migrations())
+    if (std::string(migration.name) < "0004") run(std::string(migration.content));
+  run("PRAGMA user_version=3");
+  run("INSERT INTO archives(name, root) VALUES ('a', '/')");
+  run("INSERT INTO sources(archive_id, uri, sha256, kind, size_bytes) VALUES (1, '/x.png', 'h', 'image', 1)");
+  run("INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256, title) VALUES (1, 1, 0, 'image', '/x.png', 'h', 'old')");
+  run("INSERT INTO thumbnails(record_id, jpeg) VALUES (1, 'JPEG')");
+  run("INSERT INTO films(title) VALUES ('f')");
+  run("INSERT INTO film_frames(film_id, frame, shot) VALUES (1, 0, 0)");
+  run("INSERT INTO provenance(film_id, frame, record_id, role, weight) VALUES (1, 0, 1, 'keyframe', 1.0)");
+  // An audio record is refused by the old constraint.
+  EXPECT_NE(sqlite3_exec(db, "INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256) "
+                             "VALUES (1, 1, 1, 'audio', '/x.png', 'h')", nullptr, nullptr, nullptr), SQLITE_OK);
+  Catalog before_migration_reader(dir / "c.db");  // migrates; `db` stays open meanwhile
+  {
+    Catalog catalog(dir / "c.db");
+    EXPECT_EQ(catalog.schema_version(), Catalog::code_schema_version());
+    EXPECT_EQ(catalog.record(1)->title, "old");
+    EXPECT_EQ(catalog.thumbnail(1).value_or(""), "JPEG");
+    EXPECT_EQ(catalog.films().frame_provenance(1, 0).size(), 1u);
+    SourceRow source;
+    source.archive_id = 1;
+    source.uri = "/talk.wav";
+    source.sha256 = "s";
+    source.kind = SourceKind::audio;
+    auto writer = catalog.replace_source(source);
+    for (RecordKind kind : {RecordKind::audio, RecordKind::speech, RecordKind::ocr}) {
+      RecordRow r;
+      r.kind = kind;
+      writer.add_record(r);
+    }
+    writer.commit();
+    catalog.films().put_frame(1, {0, 0, true, false},
+                              {{1, ProvenanceRole::borrowed, 0.5}, {1, ProvenanceRole::denoiser, 0.5}});
+    EXPECT_EQ(catalog.count_records(RecordKind::speech), 1);
+    EXPECT_EQ(catalog.integrity_check(), "ok");
+  }
+  // The old raw connection, open across the migration, sees the new constraint too.
+  run("INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256) VALUES (1, 1, 9, 'ocr', '/x.png', 'h')");
+  EXPECT_EQ(before_migration_reader.count_records(RecordKind::ocr), 2);
+  // Unknown kinds and roles are still refused.
+  EXPECT_NE(sqlite3_exec(db, "INSERT INTO records(archive_id, source_id, ordinal, kind, uri, sha256) "
+                             "VALUES (1, 1, 10, 'hologram', '/x.png', 'h')", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
 }
 
 TEST(Catalog, RefusesAFileThatIsNotADatabase) {
@@ -272,28 +336,28 @@ TEST(Catalog, EmbeddingsRoundTripAndStream) {
     ids.push_back(w.add_record(r));
   }
   w.commit();
-  const auto m = catalog.ensure_model("tiny", 3, "abc");
-  EXPECT_EQ(catalog.ensure_model("tiny", 3, "abc"), m);
-  EXPECT_THROW(catalog.ensure_model("tiny", 4, "abc"), CatalogError);
-  catalog.put_embedding(ids[0], m, {1, 2, 3});
-  catalog.put_embedding(ids[2], m, {4, 5, 6});
-  catalog.put_embedding(ids[2], m, {7, 8, 9});  // replaces
-  EXPECT_EQ(catalog.embedding(ids[2], m).value(), (std::vector<float>{7, 8, 9}));
-  EXPECT_EQ(catalog.count_embeddings(m), 2);
+  const auto m = catalog.embeddings().ensure_model("tiny", 3, "abc");
+  EXPECT_EQ(catalog.embeddings().ensure_model("tiny", 3, "abc"), m);
+  EXPECT_THROW(catalog.embeddings().ensure_model("tiny", 4, "abc"), CatalogError);
+  catalog.embeddings().put(ids[0], m, {1, 2, 3});
+  catalog.embeddings().put(ids[2], m, {4, 5, 6});
+  catalog.embeddings().put(ids[2], m, {7, 8, 9});  // replaces
+  EXPECT_EQ(catalog.embeddings().get(ids[2], m).value(), (std::vector<float>{7, 8, 9}));
+  EXPECT_EQ(catalog.embeddings().count(m), 2);
   std::vector<std::int64_t> seen;
-  catalog.for_each_embedding(m, [&](std::int64_t id, const float* v, int dim) {
+  catalog.embeddings().for_each(m, [&](std::int64_t id, const float* v, int dim) {
     EXPECT_EQ(dim, 3);
     seen.push_back(id);
     return v[0] > 0;
   });
   EXPECT_EQ(seen, (std::vector<std::int64_t>{ids[0], ids[2]}));
-  auto missing = catalog.records_without_embedding(m, {RecordKind::image}, 10);
+  auto missing = catalog.embeddings().records_without(m, {RecordKind::image}, 10);
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0].id, ids[4]);
-  EXPECT_EQ(catalog.records_without_embedding(m, {}, 10).size(), 3u);
+  EXPECT_EQ(catalog.embeddings().records_without(m, {}, 10).size(), 3u);
   // Replacing the source deletes its vectors with its records.
   catalog.replace_source(s).commit();
-  EXPECT_EQ(catalog.count_embeddings(m), 0);
+  EXPECT_EQ(catalog.embeddings().count(m), 0);
 }
 
 }  // namespace

@@ -11,12 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/media/image_codec.h"
-#include "retrieval/manuscript.h"
+#include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
 #include "server/documented_routes.h"
 #include "server/http_server.h"
 #include "synth/film_maker.h"
 #include "tests/common/test_support.h"
+#include "schema/film_store.h"
+#include "schema/job_queue.h"
 
 namespace palimpsest {
 namespace {
@@ -95,7 +97,7 @@ class FilmsApiTest : public ::testing::Test {
     timeline.shots[0].guidance.push_back({text_id_, RecordKind::text, 1.0, 0.8, false});
     timeline.shots[1].keyframes.push_back({images_[1], 4, false, 0.8});
     timeline.planned = true;
-    const std::int64_t id = catalog.create_film(timeline.title, "fake.txt", timeline.to_json(true), json::object());
+    const std::int64_t id = catalog.films().create(timeline.title, "fake.txt", timeline.to_json(true), json::object());
     const fs::path out = dir_ / ("films/" + std::to_string(id));
     fs::create_directories(out / "frames");
     fs::create_directories(out / "maps");
@@ -106,14 +108,15 @@ class FilmsApiTest : public ::testing::Test {
       testing::write_file(out / "frames" / frame_file_name(f), encode_png(img));
       if (f % 2 == 0) testing::write_file(out / "maps" / frame_file_name(f), encode_png(img));
       const std::int64_t key = f < 4 ? images_[0] : images_[1];
-      std::vector<ProvenanceRow> prov = {{key, "keyframe", 1.0},
-                                         {images_[0], "denoiser", 0.7 - 0.1 * f},
-                                         {images_[2], "denoiser", 0.3 + 0.1 * f}};
-      if (f < 4) prov.push_back({text_id_, "guidance", 1.0});
-      catalog.put_film_frame(id, {f, f < 4 ? 0 : 1, f % 3 != 2, f % 2 == 0}, prov);
+      // A frame's pixel weights (keyframe and denoiser roles) sum to 1; guidance is apart.
+      std::vector<ProvenanceRow> prov = {{key, ProvenanceRole::keyframe, 0.5},
+                                         {images_[0], ProvenanceRole::denoiser, 0.35 - 0.05 * f},
+                                         {images_[2], ProvenanceRole::denoiser, 0.15 + 0.05 * f}};
+      if (f < 4) prov.push_back({text_id_, ProvenanceRole::guidance, 1.0});
+      catalog.films().put_frame(id, {f, f < 4 ? 0 : 1, f % 3 != 2, f % 2 == 0}, prov);
     }
-    catalog.set_film_output(id, out.string(), (out / "film.mp4").string(), 6);
-    catalog.set_film_render(id, "done", 1.0);
+    catalog.films().set_output(id, out.string(), (out / "film.mp4").string(), 6);
+    catalog.films().set_render(id, FilmStatus::done, 1.0);
     return id;
   }
 
@@ -285,7 +288,7 @@ TEST_F(FilmsApiTest, FramesImagesAndMapsAreCacheable) {
   // A frame in range but not rendered.
   {
     Catalog catalog(db_);
-    catalog.set_film_output(id, (dir_ / ("films/" + std::to_string(id))).string(), "", 8);
+    catalog.films().set_output(id, (dir_ / ("films/" + std::to_string(id))).string(), "", 8);
   }
   expect_error(client_->Get((base + "/frames/7.png").c_str()), 404, "unrendered frame", "not_rendered");
   expect_error(client_->Get((base + "/frames/7/provenance").c_str()), 404, "unrendered frame provenance", "not_rendered");
@@ -313,7 +316,11 @@ TEST_F(FilmsApiTest, FrameProvenanceFollowsTheFrame) {
   EXPECT_EQ(roles["keyframe"], 1);
   EXPECT_EQ(roles["guidance"], 1);
   EXPECT_EQ(roles["denoiser"], 2);
-  EXPECT_NEAR(denoiser_sum, 1.0, 1e-9);
+  EXPECT_NEAR(denoiser_sum, 0.5, 1e-9);
+  double pixel_sum = 0;
+  for (const json& e : p1["entries"])
+    if (e["role"] != "guidance") pixel_sum += e["weight"].get<double>();
+  EXPECT_NEAR(pixel_sum, 1.0, 1e-9);  // the documented rule: a frame's pixel weights sum to 1
   // Pixel roles first, by weight; guidance last.
   EXPECT_EQ(p1["entries"][0]["role"], "keyframe");
   EXPECT_EQ(p1["entries"].back()["role"], "guidance");
@@ -349,7 +356,7 @@ TEST_F(FilmsApiTest, FilmProvenanceAndOtio) {
   double keyframe_share = 0;
   for (const json& s : prov["shares"])
     if (s["role"] == "keyframe") keyframe_share += s["share"].get<double>();
-  EXPECT_NEAR(keyframe_share, 1.0, 1e-9);
+  EXPECT_NEAR(keyframe_share, 0.5, 1e-9);
   ASSERT_EQ(prov["shots"].size(), 2u);
   EXPECT_EQ(prov["shots"][0]["keyframes"][0]["record"]["id"], images_[0]);
   EXPECT_EQ(prov["shots"][0]["guidance"][0]["record"]["kind"], "text");
@@ -359,13 +366,13 @@ TEST_F(FilmsApiTest, FilmProvenanceAndOtio) {
       if (s["record_id"] == record && s["role"] == role) return s["share"].get<double>();
     return -1.0;
   };
-  EXPECT_NEAR(share_of(0, images_[0], "keyframe"), 1.0, 1e-9);
-  EXPECT_NEAR(share_of(0, images_[0], "denoiser"), (0.7 + 0.6 + 0.5 + 0.4) / 4, 1e-9);
-  EXPECT_NEAR(share_of(0, images_[2], "denoiser"), (0.3 + 0.4 + 0.5 + 0.6) / 4, 1e-9);
+  EXPECT_NEAR(share_of(0, images_[0], "keyframe"), 0.5, 1e-9);
+  EXPECT_NEAR(share_of(0, images_[0], "denoiser"), (0.35 + 0.3 + 0.25 + 0.2) / 4, 1e-9);
+  EXPECT_NEAR(share_of(0, images_[2], "denoiser"), (0.15 + 0.2 + 0.25 + 0.3) / 4, 1e-9);
   EXPECT_NEAR(share_of(0, text_id_, "guidance"), 1.0, 1e-9);
-  EXPECT_NEAR(share_of(1, images_[1], "keyframe"), 1.0, 1e-9);
-  EXPECT_NEAR(share_of(1, images_[0], "denoiser"), (0.3 + 0.2) / 2, 1e-9);
-  EXPECT_NEAR(share_of(1, images_[2], "denoiser"), (0.7 + 0.8) / 2, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[1], "keyframe"), 0.5, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[0], "denoiser"), (0.15 + 0.1) / 2, 1e-9);
+  EXPECT_NEAR(share_of(1, images_[2], "denoiser"), (0.35 + 0.4) / 2, 1e-9);
   EXPECT_EQ(share_of(1, text_id_, "guidance"), -1.0);  // shot 1 had no guidance
   EXPECT_EQ(share_of(1, images_[0], "keyframe"), -1.0);
   EXPECT_EQ(prov["shots"][1]["shares"][0]["record"]["id"], images_[1]);  // keyframes first
@@ -401,12 +408,12 @@ TEST_F(FilmsApiTest, VideoWithRanges) {
   // Not rendered yet: no video.
   {
     Catalog catalog(db_);
-    catalog.set_film_render(id, "rendering", 0.5);
+    catalog.films().set_render(id, FilmStatus::rendering, 0.5);
   }
   expect_error(client_->Get(path.c_str()), 404, "video of a rendering film", "not_ready");
   {
     Catalog catalog(db_);
-    catalog.set_film_render(id, "done", 1);
+    catalog.films().set_render(id, FilmStatus::done, 1);
   }
   fs::remove(dir_ / ("films/" + std::to_string(id) + "/film.mp4"));
   expect_error(client_->Get(path.c_str()), 410, "video file gone", "gone");
@@ -543,6 +550,25 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   auto p = get_json("/api/v1/films/" + std::to_string(id) + "/frames/5/provenance", 200);
   EXPECT_EQ(p["shot"]["index"], 1);
   ASSERT_FALSE(p["entries"].empty());
+
+  // One provenance shape: the API's frame (less its links and record summaries), the film's
+  // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
+  json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]}};
+  for (json& e : api["entries"]) e.erase("record");
+  std::string output_dir;
+  {
+    Catalog catalog(db_);
+    output_dir = catalog.films().get(id, false)->output_dir;
+  }
+  const json file = json::parse(testing::read_file(fs::path(output_dir) / "provenance.json"));
+  ASSERT_EQ(file["frames"].size(), 8u);
+  EXPECT_EQ(file["frames"][5], api);
+  const auto cli = testing::run_palimpsest({"--db", db_.string(), "provenance", std::to_string(id), "--frame", "5", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  json from_cli = json::parse(cli.out);
+  EXPECT_EQ(from_cli["film_id"], id);
+  from_cli.erase("film_id");
+  EXPECT_EQ(from_cli, api);
   auto video = client_->Get(film["video_url"].get<std::string>().c_str(), {{"Range", "bytes=4-11"}});
   ASSERT_TRUE(video);
   EXPECT_EQ(video->status, 206);
@@ -563,19 +589,19 @@ TEST_F(FilmsApiTest, OrphanedJobsAreResumedOrFailed) {
       Timeline t = plan_shots("A red circle over the sea. [[duration: 1s]]\n", ManuscriptFormat::text, options, "m.txt");
       t.shots[0].keyframes.push_back({images_[0], 0, false, 1});
       t.planned = true;
-      *film = catalog.create_film("orphan", "m.txt", t.to_json(true), json::object());
-      catalog.set_film_output(*film, "", "", t.frame_count);
-      catalog.create_job(*film, {{"denoiser", "global"}});
+      *film = catalog.films().create("orphan", "m.txt", t.to_json(true), json::object());
+      catalog.films().set_output(*film, "", "", t.frame_count);
+      catalog.jobs().create(*film, {{"denoiser", "global"}});
     }
     // A dead server claimed both: the first once, the second as often as allowed.
-    ASSERT_TRUE(catalog.claim_job("dead-host:1:x"));
+    ASSERT_TRUE(catalog.jobs().claim("dead-host:1:x"));
     for (int i = 0; i < 3; ++i) {
-      auto j = catalog.claim_job("dead-host:1:x");
+      auto j = catalog.jobs().claim("dead-host:1:x");
       ASSERT_TRUE(j);
-      if (i < 2) ASSERT_TRUE(catalog.finish_job(j->id, "dead-host:1:x", "queued"));
+      if (i < 2) ASSERT_TRUE(catalog.jobs().finish(j->id, "dead-host:1:x", JobState::queued));
     }
-    catalog.set_film_render(resumed_film, "rendering", 0.25);
-    EXPECT_EQ(catalog.count_jobs("running"), 2);
+    catalog.films().set_render(resumed_film, FilmStatus::rendering, 0.25);
+    EXPECT_EQ(catalog.jobs().count(JobState::running), 2);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   start("", /*workers=*/1, /*stale_s=*/0.5);
@@ -588,7 +614,7 @@ TEST_F(FilmsApiTest, OrphanedJobsAreResumedOrFailed) {
   EXPECT_EQ(failed["job"]["state"], "failed");
   EXPECT_NE(failed["error"].get<std::string>().find("interrupted"), std::string::npos) << failed.dump();
   Catalog catalog(db_);
-  EXPECT_EQ(catalog.count_jobs("running"), 0);
+  EXPECT_EQ(catalog.jobs().count(JobState::running), 0);
 }
 
 // Deleting a film while the server renders it cancels the job and removes its files.
@@ -609,7 +635,7 @@ TEST_F(FilmsApiTest, DeleteWhileRenderingCancelsTheJob) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_FALSE(fs::exists(dir_ / ("films/" + std::to_string(id)))) << "a cancelled render wrote files after the delete";
   Catalog catalog(db_);
-  EXPECT_EQ(catalog.count_jobs("running"), 0);
+  EXPECT_EQ(catalog.jobs().count(JobState::running), 0);
   EXPECT_EQ(get_json("/api/v1/health", 200)["status"], "ok");
 }
 
@@ -625,11 +651,11 @@ TEST_F(FilmsApiTest, RestartResumesARender) {
   stop();
   {
     Catalog catalog(db_);
-    auto job = catalog.latest_job(id);
+    auto job = catalog.jobs().latest(id);
     ASSERT_TRUE(job);
-    auto film = catalog.film(id);
-    if (film->status != "done") {
-      EXPECT_EQ(job->state, "queued") << job->error;
+    auto film = catalog.films().get(id);
+    if (film->status != FilmStatus::done) {
+      EXPECT_EQ(job->state, JobState::queued) << job->error;
     }
   }
   start("", /*workers=*/1);

@@ -9,7 +9,7 @@
 
 #include "indexer/media/image_codec.h"
 #include "indexer/media/media_decoder.h"
-#include "retrieval/timeline.h"
+#include "retrieval/timeline/timeline.h"
 #include "schema/catalog.h"
 #include "synth/film_maker.h"
 #include "synth/latent_denoiser.h"
@@ -17,6 +17,7 @@
 #include "synth/latent_renderer.h"
 #include "synth/noise_schedule.h"
 #include "tests/common/test_support.h"
+#include "schema/film_store.h"
 
 namespace fs = std::filesystem;
 
@@ -216,24 +217,24 @@ TEST(LatentBackend, MakeFilmRendersWithTheTorchscriptBackend) {
   shot.end_frame = 6;
   shot.keyframes = {{ids[0], 0}, {ids[1], 4}};
   t.shots.push_back(shot);
-  const auto film = catalog.create_film(t.title, "test", t.to_json(), nlohmann::json::object());
+  const auto film = catalog.films().create(t.title, "test", t.to_json(), nlohmann::json::object());
 
   FilmMakeOptions options;
   options.backend = SynthesisBackend::torchscript;
   options.diffusion_model = dir / "model";
   const FilmResult result = make_film(catalog, film, options);
   EXPECT_EQ(result.frames_rendered, 6);
-  EXPECT_EQ(catalog.film(film)->status, "done");
+  EXPECT_EQ(catalog.films().get(film)->status, FilmStatus::done);
   MediaDecoder video(result.video_path);
   int frames = 0;
   while (video.next_frame()) ++frames;
   EXPECT_EQ(frames, 6);
   // Frame 2 sits halfway between the keyframes: both records weigh the same.
-  const auto rows = catalog.frame_provenance(film, 2);
+  const auto rows = catalog.films().frame_provenance(film, 2);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_NEAR(rows[0].weight, 0.5, 1e-6);
   EXPECT_NEAR(rows[1].weight, 0.5, 1e-6);
-  EXPECT_EQ(rows[0].role, "keyframe");
+  EXPECT_EQ(rows[0].role, ProvenanceRole::keyframe);
 
   options.diffusion_model = dir / "nowhere";
   EXPECT_THROW(make_film(catalog, film, options), FilmMakeError);

@@ -59,29 +59,16 @@ TEST(InterpolateKeyframes, PlansCarrySeedsAndMix) {
   EXPECT_THROW(interpolate_keyframes(b, a, params, false, false, false), std::invalid_argument);
 }
 
-TEST(ProvenanceLedger, ReverseLookupAndShares) {
-  ProvenanceLedger ledger;
+TEST(FrameProvenance, PixelWeightsLeaveGuidanceOut) {
   FrameProvenance f0;
   f0.frame = 0;
   f0.entries = {{1, 0.75, ProvenanceRole::keyframe},
                 {2, 0.25, ProvenanceRole::denoiser},
                 {9, 0.6, ProvenanceRole::guidance}};
-  FrameProvenance f1;
-  f1.frame = 1;
-  f1.entries = {{2, 1.0, ProvenanceRole::denoiser}};
-  ledger.add(f0);
-  ledger.add(f1);
-  EXPECT_DOUBLE_EQ(ledger.frame(0)->pixel_weight_sum(), 1.0);
-  EXPECT_DOUBLE_EQ(ledger.frame(0)->weight_of(9), 0.0);  // guidance draws no pixels
-  EXPECT_EQ(ledger.frame(5), nullptr);
-  const auto uses = ledger.uses_of(2);
-  ASSERT_EQ(uses.size(), 2u);
-  EXPECT_EQ(uses[1].frame, 1);
-  EXPECT_DOUBLE_EQ(uses[1].weight, 1.0);
-  const auto shares = ledger.film_shares();
-  EXPECT_DOUBLE_EQ(shares.at(1), 0.375);
-  EXPECT_DOUBLE_EQ(shares.at(2), 0.625);
-  EXPECT_EQ(shares.count(9), 0u);
+  EXPECT_DOUBLE_EQ(f0.pixel_weight_sum(), 1.0);
+  EXPECT_DOUBLE_EQ(f0.weight_of(1), 0.75);
+  EXPECT_DOUBLE_EQ(f0.weight_of(9), 0.0);  // guidance draws no pixels
+  EXPECT_DOUBLE_EQ(f0.weight_of(5), 0.0);  // not in the frame
   EXPECT_THROW(encode_attribution_png(f0), std::invalid_argument);  // no map was made
 }
 

@@ -1,0 +1,198 @@
+#pragma once
+// The catalog's vocabulary: the kinds, states and roles it stores (each with one to/from-string
+// pair, the only place their spellings live) and the rows its stores return. Light on purpose:
+// no SQLite, no catalog class, so the timeline and planning stages can speak of records without
+// a database.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace palimpsest {
+
+// What a record is. Pictures: image (a still, or a PDF page), frame (of a video). Texts: text (a
+// paragraph), subtitle (a cue), speech (what was said in an audio segment), ocr (text found in a
+// picture). Sound: audio (a segment of an audio file or of a video's sound track).
+enum class RecordKind { image, frame, text, subtitle, audio, speech, ocr };
+enum class SourceKind { image, video, text, subtitle, audio, pdf };
+// A film's render state: planned -> rendering -> done | failed.
+enum class FilmStatus { planned, rendering, done, failed };
+// A render job (POST /api/v1/films): queued -> running -> done | failed | cancelled.
+enum class JobState { queued, running, done, failed, cancelled };
+// Why a record is in a frame's provenance.
+enum class ProvenanceRole {
+  keyframe,  // a keyframe record of the frame's shot that the frame's pixels came from
+  guidance,  // a text/subtitle record that guided retrieval (weight: its guidance weight)
+  denoiser,  // any other record the frame's pixels came from
+  init,      // the record the frame's sequence started from (InitMode::record)
+  borrowed,  // a picture of another shot, lent to a shot that found none of its own
+  language,  // pixels drawn by language guidance rather than by a record (record_id 0)
+};
+
+std::string_view to_string(RecordKind kind);
+std::string_view to_string(SourceKind kind);
+std::string_view to_string(FilmStatus status);
+std::string_view to_string(JobState state);
+std::string_view to_string(ProvenanceRole role);
+std::optional<RecordKind> parse_record_kind(std::string_view name);
+std::optional<SourceKind> parse_source_kind(std::string_view name);
+std::optional<FilmStatus> parse_film_status(std::string_view name);
+std::optional<JobState> parse_job_state(std::string_view name);
+std::optional<ProvenanceRole> parse_provenance_role(std::string_view name);
+
+struct ArchiveRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string root;
+  std::string created_at;
+};
+
+// One ingested file.
+struct SourceRow {
+  std::int64_t id = 0;
+  std::int64_t archive_id = 0;
+  std::string uri;  // absolute path of the file
+  std::string sha256;
+  SourceKind kind = SourceKind::image;
+  std::int64_t size_bytes = 0;
+  std::optional<std::int64_t> duration_ms;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+  std::optional<std::int64_t> linked_source_id;  // subtitle -> its video
+  std::string ingested_at;
+};
+
+// One searchable unit: an image, a video frame, a text paragraph or a subtitle cue.
+struct RecordRow {
+  std::int64_t id = 0;
+  std::int64_t archive_id = 0;
+  std::int64_t source_id = 0;
+  std::int64_t ordinal = 0;  // position within its source; assigned by SourceWriter
+  RecordKind kind = RecordKind::image;
+  std::string uri;
+  std::string sha256;      // of the source file
+  std::int64_t ts_ms = 0;  // start time for frames and cues; 0 for images and texts
+  std::optional<std::int64_t> dur_ms;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+  std::string title;
+  std::string text;
+  nlohmann::json meta = nlohmann::json::object();
+  std::string created_at;
+};
+
+// A lexical (FTS5 BM25) match: higher score is better (the negated bm25() of SQLite).
+struct LexicalHit {
+  std::int64_t record_id = 0;
+  double score = 0;
+};
+
+// Restrictions shared by lexical and dense search.
+struct SearchFilter {
+  std::optional<std::int64_t> archive_id;
+  std::optional<RecordKind> kind;
+  std::optional<std::int64_t> from_ms;  // records overlapping [from_ms, to_ms]
+  std::optional<std::int64_t> to_ms;
+};
+
+struct RecordFilter {
+  std::optional<std::int64_t> archive_id;
+  std::optional<RecordKind> kind;
+  std::optional<std::int64_t> source_id;
+  std::int64_t after_id = 0;  // keyset pagination: records with id > after_id
+  int limit = 100;
+};
+
+struct FilmRow {
+  std::int64_t id = 0;
+  std::string title;
+  std::string manuscript;        // path of the manuscript it was planned from
+  nlohmann::json timeline;       // the Timeline document (null until planned, or not read)
+  nlohmann::json params = nlohmann::json::object();
+  FilmStatus status = FilmStatus::planned;
+  double progress = 0;
+  std::string video_path;
+  std::string created_at;
+  std::string output_dir;   // folder of frames/, maps/, film.mp4 ("" until a render started)
+  std::string error;        // why the last render failed ("" otherwise)
+  std::int64_t frame_count = 0;      // frames in the timeline
+  std::int64_t frames_rendered = 0;  // rows in film_frames
+  std::string updated_at;
+};
+
+// One frame of a rendered film.
+struct FilmFrameRow {
+  std::int64_t frame = 0;
+  std::int64_t shot = 0;
+  bool diffused = true;  // false for a cadence in-between frame
+  bool has_map = false;  // an attribution map exists (maps/NNNNNN.png)
+};
+
+// One record's share of a frame, in a role.
+struct ProvenanceRow {
+  std::int64_t record_id = 0;
+  ProvenanceRole role = ProvenanceRole::denoiser;
+  double weight = 0;
+};
+
+// One record's share of a whole film: its weights summed over frames, divided by the frames.
+struct FilmShareRow {
+  std::int64_t record_id = 0;
+  ProvenanceRole role = ProvenanceRole::denoiser;
+  double share = 0;
+  std::int64_t frames = 0;  // frames it appears in
+};
+
+// One record's share of one shot: its weights summed over the shot's rendered frames, divided
+// by them.
+struct ShotShareRow {
+  std::int64_t shot = 0;
+  std::int64_t record_id = 0;
+  ProvenanceRole role = ProvenanceRole::denoiser;
+  double share = 0;
+  std::int64_t frames = 0;  // frames of the shot it appears in
+};
+
+// One frame of a film that used a record (reverse provenance).
+struct RecordUse {
+  std::int64_t film_id = 0;
+  std::string film_title;
+  std::int64_t frame = 0;
+  ProvenanceRole role = ProvenanceRole::denoiser;
+  double weight = 0;
+};
+
+struct JobRow {
+  std::int64_t id = 0;
+  std::int64_t film_id = 0;
+  JobState state = JobState::queued;
+  double progress = 0;
+  std::string error;
+  nlohmann::json options = nlohmann::json::object();  // render options given with the request
+  std::int64_t attempts = 0;  // times a worker claimed it (a resumed job has more than one)
+  std::string owner;          // the server process running it
+  std::string created_at;
+  std::string started_at;
+  std::string finished_at;
+  std::string heartbeat_at;
+};
+
+// What JobQueue::recover() did to one stale job.
+struct RecoveredJob {
+  std::int64_t job_id = 0;
+  std::int64_t film_id = 0;
+  bool requeued = false;  // false: failed (too many attempts)
+};
+
+// An embedding model known to the catalog; vectors are stored per (record, model).
+struct ModelRow {
+  std::int64_t id = 0;
+  std::string name;
+  int dim = 0;
+  std::string weights_sha256;
+};
+
+}  // namespace palimpsest
