@@ -5,13 +5,15 @@ The model is OpenAI's CLIP ViT layout written out here with torch.nn (nn.Multihe
 OpenAI's sequence-first layout, QuickGELU, pre-LayerNorm residual blocks, class token, features
 at the end-of-text token), random weights, float32, eval mode under torch.inference_mode(),
 torch.set_num_threads(cores). The shapes come from the command line so the C++ benchmark can ask
-for exactly the model it measured.
+for exactly the model it measured. `--autocast bf16` runs the same float32 model under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's own reduced-precision CPU path.
 
 Prints one JSON object: {"torch", "threads", "images_per_s", "texts_per_s", ...}.
 Needs PyTorch: on Debian, `apt-get install python3-torch` (then run with /usr/bin/python3).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -112,6 +114,7 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--iterations", type=int, default=2)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--autocast", choices=["none", "bf16"], default="none")
     a = p.parse_args()
 
     torch.manual_seed(0)
@@ -121,13 +124,16 @@ def main():
     ids = torch.randint(1, a.vocab_size - 2, (a.batch, a.context_length))
     ids[:, -1] = a.vocab_size - 1  # the end-of-text token, the row's largest id
 
-    with torch.inference_mode():
+    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if a.autocast == "bf16"
+                else contextlib.nullcontext())
+    with torch.inference_mode(), autocast:
         image_s = timed(lambda: model.encode_image(images), lambda: model.encode_image(images[:2]),
                         a.iterations)
         text_s = timed(lambda: model.encode_text(ids), lambda: model.encode_text(ids[:2]),
                        a.iterations)
     print(json.dumps({
         "torch": torch.__version__,
+        "autocast": a.autocast,
         "threads": torch.get_num_threads(),
         "batch": a.batch,
         "iterations": a.iterations,

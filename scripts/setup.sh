@@ -31,6 +31,7 @@ packages=(
   zlib1g-dev                 # gzip'd CLIP BPE merges
   chromium chromium-driver python3-selenium   # the viewer's browser test (tests/browser/)
   wrk                        # HTTP load benchmark (bench/http_load.sh)
+  python3-torch              # bench only: the PyTorch baseline of bench/clip_embed_bench (clip_embed_reference.py)
 )
 
 missing=()

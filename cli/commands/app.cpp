@@ -48,6 +48,7 @@ int run(int argc, char** argv) {
   register_make(app, globals, dispatch);
   register_provenance(app, globals, dispatch);
   register_sweep(app, globals, dispatch);
+  register_model(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

@@ -29,5 +29,6 @@ void register_train(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
 void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_sweep(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_model(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 
 }  // namespace palimpsest::cli

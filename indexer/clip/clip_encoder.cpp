@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/clip/clip_model.h"
+#include "indexer/clip/clip_precision.h"
 #include "indexer/clip/clip_preprocess.h"
 #include "indexer/clip/clip_tokenizer.h"
 #include "indexer/files/content_hash.h"
@@ -59,6 +60,10 @@ struct ModelJson {
   int vision_heads = 0;
   int text_heads = 0;
   bool quick_gelu = true;
+  std::string precision = "fp32";
+  std::optional<AutoPrecision> precision_auto;
+  std::string weights_sha256;        // recorded by `model import`, with the file's size
+  std::uint64_t weights_bytes = 0;
 };
 
 ModelJson read_model_json(const fs::path& dir) {
@@ -147,7 +152,31 @@ ModelJson read_model_json(const fs::path& dir) {
   }
   get_triple("mean", m.mean, false);
   get_triple("std", m.std, true);
+  if (j.contains("precision")) {
+    m.precision = get_string(j, "precision", false, "");
+    if (m.precision != "auto" && !parse_precision(m.precision)) {
+      throw ClipModelError(path, "\"precision\" must be \"fp32\", \"bf16\", \"int8\" or "
+                                 "\"auto\", not \"" + m.precision + "\"");
+    }
+  }
+  if (j.contains("precision_auto")) m.precision_auto = AutoPrecision::from_json(j["precision_auto"]);
+  if (j.contains("weights_sha256") && j["weights_sha256"].is_string() &&
+      j.contains("weights_bytes") && j["weights_bytes"].is_number_unsigned()) {
+    m.weights_sha256 = j["weights_sha256"].get<std::string>();
+    m.weights_bytes = j["weights_bytes"].get<std::uint64_t>();
+  }
   return m;
+}
+
+// The weights' SHA-256 (the model's identity in the catalog). `model import` records it with
+// the file's size, which saves hashing hundreds of megabytes at every load; a file whose size
+// differs from the record is hashed again.
+std::string weights_sha256(const ModelJson& m) {
+  std::error_code ec;
+  if (!m.weights_sha256.empty() && fs::file_size(m.weights, ec) == m.weights_bytes && !ec) {
+    return m.weights_sha256;
+  }
+  return sha256_file(m.weights);
 }
 
 std::vector<std::vector<float>> to_rows(const torch::Tensor& features) {
@@ -176,11 +205,72 @@ struct ClipEncoder::Impl {
 ClipEncoder::ClipEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ClipEncoder::~ClipEncoder() = default;
 
+namespace {
+
+// The precision to run at, from the request (or model.json) and what this machine supports.
+Precision choose_precision(const fs::path& model_dir, const ModelJson& m,
+                           const ClipLoadOptions& options, std::vector<std::string>& notes) {
+  const std::string requested = options.precision.empty() ? m.precision : options.precision;
+  const fs::path json_path = model_dir / "model.json";
+  if (requested != "auto") {
+    const auto precision = parse_precision(requested);
+    if (!precision) {
+      throw ClipModelError(json_path, "unknown precision \"" + requested +
+                                          "\" (expected auto, fp32, bf16 or int8)");
+    }
+    if (*precision == Precision::fp32) return Precision::fp32;
+    const PrecisionSupport support = precision_support();
+    if (!support.supports(*precision)) {
+      notes.push_back(requested + " is not supported here (" + support.problem(*precision) +
+                      "): using fp32");
+      return Precision::fp32;
+    }
+    return *precision;
+  }
+  const PrecisionSupport support = precision_support();
+  const std::string signature = cpu_signature();
+  if (m.precision_auto && m.precision_auto->cpu == signature) {
+    const Precision chosen = m.precision_auto->chosen;
+    if (chosen == Precision::fp32 || support.supports(chosen)) return chosen;
+    notes.push_back("auto: the measured choice " + to_string(chosen) + " is not supported here (" +
+                    support.problem(chosen) + "): using fp32");
+    return Precision::fp32;
+  }
+  if (!options.measure_auto) {
+    notes.push_back("auto: no measurement for this machine in " + json_path.string() +
+                    ": using fp32");
+    return Precision::fp32;
+  }
+  const AutoPrecision measured = measure_auto_precision(model_dir, support);
+  std::string line = "auto: measured on this machine (" + signature + "): " +
+                     to_string(measured.chosen);
+  try {
+    update_model_json(model_dir, "precision_auto", measured.to_json());
+    line += ", recorded in " + json_path.string();
+  } catch (const ClipError& e) {
+    line += std::string(" (not recorded: ") + e.what() + ")";
+  }
+  notes.push_back(line);
+  return measured.chosen;
+}
+
+}  // namespace
+
 std::unique_ptr<ClipEncoder> ClipEncoder::load(const fs::path& model_dir, const std::string& device) {
+  ClipLoadOptions options;
+  options.device = device;
+  return load(model_dir, options);
+}
+
+std::unique_ptr<ClipEncoder> ClipEncoder::load(const fs::path& model_dir,
+                                               const ClipLoadOptions& options) {
   configure_torch_threads();
-  const torch::Device dev = parse_device(device);
+  const torch::Device dev = parse_device(options.device);
   const ModelJson m = read_model_json(model_dir);
   const fs::path json_path = model_dir / "model.json";
+  std::vector<std::string> info_notes;
+  Precision precision = Precision::fp32;
+  if (!dev.is_cuda()) precision = choose_precision(model_dir, m, options, info_notes);
 
   auto impl = std::make_unique<Impl>();
   impl->tokenizer = make_text_tokenizer(m.tokenizer_kind, m.tokenizer_file, json_path, m.add_bos,
@@ -209,6 +299,31 @@ std::unique_ptr<ClipEncoder> ClipEncoder::load(const fs::path& model_dir, const 
   impl->dtype = dev.is_cuda() ? torch::kHalf : torch::kFloat;
   impl->model = loaded.model;
   impl->logit_scale = std::exp(impl->model->logit_scale.item<float>());
+  std::string precision_name = "fp16";
+  if (!dev.is_cuda()) {
+    switch (precision) {
+      case Precision::bf16:
+        // The towers in bfloat16; LayerNorm and the attention softmax compute in float32
+        // (clip_model.cpp). Keeping the activations float32 and casting only around each
+        // product was measured slower (1.9x instead of 3x over fp32): libtorch 1.13's
+        // conversions cost more than they save.
+        impl->dtype = torch::kBFloat16;
+        break;
+      case Precision::int8:
+        try {
+          clip::quantize_linears_int8(*impl->model);
+        } catch (const ClipError& e) {
+          info_notes.push_back(std::string("int8 failed (") + e.what() + "): using fp32");
+          precision = Precision::fp32;
+        }
+        break;
+      case Precision::fp32: break;
+    }
+    precision_name = to_string(precision);
+  } else if (!options.precision.empty() && options.precision != "fp32") {
+    info_notes.push_back("precision " + options.precision + " applies to the CPU; " +
+                         dev.str() + " runs fp16");
+  }
   impl->model->to(dev, impl->dtype);
   impl->model->eval();
   impl->preprocess.image_size = c.image_resolution;
@@ -220,10 +335,12 @@ std::unique_ptr<ClipEncoder> ClipEncoder::load(const fs::path& model_dir, const 
   info.embed_dim = c.embed_dim;
   info.image_size = c.image_resolution;
   info.context_length = m.context_length ? m.context_length : c.context_length;
-  info.weights_sha256 = sha256_file(m.weights);
+  info.weights_sha256 = weights_sha256(m);
   info.device = dev.str();
   info.architecture = c.describe();
   info.tokenizer = impl->tokenizer->kind();
+  info.precision = precision_name;
+  info.notes = std::move(info_notes);
   return std::unique_ptr<ClipEncoder>(new ClipEncoder(std::move(impl)));
 }
 

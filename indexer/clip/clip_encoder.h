@@ -10,8 +10,11 @@
 //    "image_size": 224, "context_length": 77,    // optional; must agree with the weights
 //    "mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711],
 //    "vision_heads": 12, "text_heads": 8,        // optional; default width / 64
-//    "activation": "quick_gelu"}                // optional; "gelu" for many open_clip models
-// Paths are relative to the folder unless absolute.
+//    "activation": "quick_gelu",                // optional; "gelu" for many open_clip models
+//    "precision": "auto"}                       // optional; "fp32" (default), "bf16", "int8"
+//                                               // or "auto" (see clip_precision.h)
+// Paths are relative to the folder unless absolute. `palimpsest model import` also writes
+// "architecture", "embed_dim", "source", "parity" and "precision_auto"; they are descriptive.
 
 #include <cstdint>
 #include <filesystem>
@@ -39,6 +42,22 @@ struct ClipModelInfo {
   std::string device;        // "cpu", "cuda", "cuda:1"
   std::string architecture;  // e.g. "ViT-p32 224px w768 l12 h12, text w512 l12 h8 ctx77 ..."
   std::string tokenizer;     // "clip_bpe" | "sentencepiece"
+  std::string precision;     // what runs: "fp32", "bf16", "int8" (CPU) or "fp16" (CUDA)
+  // Things a user should hear about the load, one line each: a precision that fell back to fp32
+  // (unsupported here) and why, an "auto" measured now because model.json had none for this
+  // machine. Empty when nothing happened worth saying.
+  std::vector<std::string> notes;
+};
+
+struct ClipLoadOptions {
+  std::string device = "cpu";  // "cpu", "cuda" or "cuda:N" (fp16 on CUDA)
+  // "" = model.json's "precision" (fp32 when absent); "fp32", "bf16", "int8" or "auto". A
+  // precision this machine does not run falls back to fp32 with a note.
+  std::string precision;
+  // "auto" without a measurement for this machine in model.json: measure now (a few seconds to
+  // a minute, by model size) and record it in model.json when the folder is writable; false:
+  // use fp32 with a note.
+  bool measure_auto = true;
 };
 
 // Thread-compatible: one thread at a time per encoder (use one encoder per thread otherwise).
@@ -49,6 +68,9 @@ class ClipEncoder {
   // when CUDA is asked for but unavailable.
   static std::unique_ptr<ClipEncoder> load(const std::filesystem::path& model_dir,
                                            const std::string& device = "cpu");
+  // The same with a precision choice. Throws ClipModelError for an unknown precision name.
+  static std::unique_ptr<ClipEncoder> load(const std::filesystem::path& model_dir,
+                                           const ClipLoadOptions& options);
   ~ClipEncoder();
   ClipEncoder(const ClipEncoder&) = delete;
   ClipEncoder& operator=(const ClipEncoder&) = delete;

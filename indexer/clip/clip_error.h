@@ -30,4 +30,12 @@ class TokenizerError : public ClipError {
       : ClipError(file.string() + ": " + problem) {}
 };
 
+// The first line of an exception's message: libtorch's c10::Error appends a C++ stack trace
+// after it, which is never shown to a user.
+inline std::string error_first_line(const std::exception& e) {
+  std::string msg = e.what();
+  if (const auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+  return msg;
+}
+
 }  // namespace palimpsest

@@ -7,6 +7,8 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "indexer/clip/clip_config.h"
@@ -23,6 +25,9 @@ class LayerNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LayerNorm);
 
+// A linear layer dynamically quantized to int8 (oneDNN); see quantize_linears_int8().
+struct Int8Linear;
+
 // nn.MultiheadAttention's packed projections: in_proj_weight / in_proj_bias / out_proj.
 // Batch-first input [B, L, W].
 class AttentionImpl : public torch::nn::Module {
@@ -32,6 +37,7 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor in_proj_weight, in_proj_bias;
   torch::nn::Linear out_proj{nullptr};
   int64_t heads;
+  std::shared_ptr<Int8Linear> int8_in_proj, int8_out_proj;  // set by quantize_linears_int8
 };
 TORCH_MODULE(Attention);
 
@@ -42,6 +48,7 @@ class MlpImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
   bool quick_gelu;
+  std::shared_ptr<Int8Linear> int8_fc, int8_proj;  // set by quantize_linears_int8
 };
 TORCH_MODULE(Mlp);
 
@@ -115,16 +122,27 @@ TORCH_MODULE(ClipModel);
 struct LoadedClip {
   ClipModel model{nullptr};
   ClipConfig config;
+  std::string format;         // "safetensors", "torchscript" or "state_dict"
+  std::string weights_dtype;  // the checkpoint's (most common) float dtype: "F32", "F16", "BF16"
+  std::map<std::string, std::string> tensor_dtypes;  // OpenAI name -> the checkpoint's dtype
 };
 
 // Loads a checkpoint: safetensors (by extension, or when the file is not a zip archive) or an
 // OpenAI TorchScript archive (torch::jit::load, parameters copied by name; a torch.save'd state
-// dict is tried when the archive is not TorchScript). Keys may carry a prefix ("module.", ...).
+// dict is read with TorchStateDictReader when the archive is not TorchScript). open_clip's
+// CustomTextCLIP layout (text tower under "text.") is read under OpenAI's names. Keys may carry a prefix ("module.", ...).
 // Heads > 0 override width / 64. The model is float32, on the CPU, in eval mode. Throws
 // ClipModelError naming the file for every unusable input. `quick_gelu` sets the activation
 // (not visible in the weights).
 LoadedClip load_clip_checkpoint(const std::filesystem::path& weights, int vision_heads = 0,
                                 int text_heads = 0, bool quick_gelu = true);
+
+// Replaces the linear layers of every residual block (attention in/out projections, MLP: nearly
+// all of the work) of both towers by int8 dynamically quantized ones (oneDNN): weights int8 per
+// output channel (symmetric), activations quantized per call; everything else stays float32.
+// The model must be float32 on the CPU. Throws ClipError when libtorch has no oneDNN quantized
+// engine. The float32 weights stay (clip_state_tensors).
+void quantize_linears_int8(ClipModelImpl& model);
 
 // Parameters as float32 tensors with OpenAI names (for save_safetensors).
 std::vector<SafetensorsTensor> clip_state_tensors(ClipModelImpl& model);

@@ -7,9 +7,8 @@
 namespace palimpsest {
 namespace fs = std::filesystem;
 
-std::optional<fs::path> default_model_dir() {
+std::optional<fs::path> embedded_model_dir() {
   std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("PALIMPSEST_MODEL"); env && *env) candidates.emplace_back(env);
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -22,6 +21,14 @@ std::optional<fs::path> default_model_dir() {
   for (const fs::path& dir : candidates)
     if (fs::is_regular_file(dir / "model.json", ec)) return dir;
   return std::nullopt;
+}
+
+std::optional<fs::path> default_model_dir() {
+  std::error_code ec;
+  if (const char* env = std::getenv("PALIMPSEST_MODEL"); env && *env) {
+    if (fs::is_regular_file(fs::path(env) / "model.json", ec)) return fs::path(env);
+  }
+  return embedded_model_dir();
 }
 
 }  // namespace palimpsest

@@ -222,21 +222,61 @@ std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
   return out;
 }
 
-void save_safetensors(const fs::path& path, const std::vector<SafetensorsTensor>& tensors,
-                      const std::map<std::string, std::string>& metadata) {
-  std::map<std::string, const SafetensorsTensor*> sorted;
-  for (const auto& t : tensors) {
+std::uint16_t float_to_bfloat16(float value) {
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+  if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x007FFFFFu) != 0) {
+    return static_cast<std::uint16_t>((bits >> 16) | 0x0040u);  // quiet NaN
+  }
+  const std::uint32_t rounding = 0x7FFFu + ((bits >> 16) & 1u);
+  return static_cast<std::uint16_t>((bits + rounding) >> 16);
+}
+
+std::uint16_t float_to_half(float value) {
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+  const std::uint16_t sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
+  const std::uint32_t abs = bits & 0x7FFFFFFFu;
+  if (abs >= 0x7F800000u) {  // inf / nan
+    return static_cast<std::uint16_t>(sign | 0x7C00u | (abs > 0x7F800000u ? 0x0200u : 0u));
+  }
+  if (abs >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to inf
+  if (abs < 0x38800000u) {  // subnormal half (or zero): shift the mantissa with its hidden bit
+    if (abs < 0x33000000u) return sign;  // below half the smallest subnormal
+    const std::uint32_t exponent = abs >> 23;
+    const std::uint32_t mantissa = (abs & 0x7FFFFFu) | 0x800000u;
+    const std::uint32_t shift = 126 - exponent;  // 14 + (113 - exponent) - 1
+    std::uint32_t half = mantissa >> (shift);
+    const std::uint32_t rest = mantissa & ((1u << shift) - 1);
+    const std::uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  // Normal: rebias the exponent, round the mantissa to 10 bits (nearest even).
+  std::uint32_t half = ((abs >> 13) - ((127 - 15) << 10));
+  const std::uint32_t rest = abs & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;
+  return static_cast<std::uint16_t>(sign | half);
+}
+
+std::int64_t SafetensorsTensorSpec::numel() const {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+void save_safetensors(
+    const fs::path& path, const std::vector<SafetensorsTensorSpec>& specs,
+    const std::function<void(const SafetensorsTensorSpec&, std::vector<float>&)>& fill,
+    const std::map<std::string, std::string>& metadata) {
+  std::map<std::string, const SafetensorsTensorSpec*> sorted;
+  for (const auto& t : specs) {
     if (t.name.empty() || t.name == "__metadata__") {
       throw ClipModelError(path, "invalid tensor name '" + t.name + "'");
     }
-    std::int64_t numel = 1;
+    if (t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16") {
+      throw ClipModelError(path, "tensor '" + t.name + "': cannot write dtype " + t.dtype);
+    }
     for (auto d : t.shape) {
       if (d < 0) throw ClipModelError(path, "tensor '" + t.name + "' has a negative size");
-      numel *= d;
-    }
-    if (static_cast<std::size_t>(numel) != t.data.size()) {
-      throw ClipModelError(path, "tensor '" + t.name + "' has " + std::to_string(t.data.size()) +
-                                     " values for a shape of " + std::to_string(numel));
     }
     if (!sorted.emplace(t.name, &t).second) {
       throw ClipModelError(path, "duplicate tensor name '" + t.name + "'");
@@ -246,8 +286,8 @@ void save_safetensors(const fs::path& path, const std::vector<SafetensorsTensor>
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
   for (const auto& [name, t] : sorted) {
-    const std::uint64_t bytes = t->data.size() * sizeof(float);
-    header[name] = {{"dtype", "F32"}, {"shape", t->shape}, {"data_offsets", {offset, offset + bytes}}};
+    const std::uint64_t bytes = static_cast<std::uint64_t>(t->numel()) * dtype_size(t->dtype);
+    header[name] = {{"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -259,12 +299,53 @@ void save_safetensors(const fs::path& path, const std::vector<SafetensorsTensor>
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xFF);
   out.write(reinterpret_cast<const char*>(len), 8);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::vector<float> values;
+  std::vector<std::uint16_t> narrow;
   for (const auto& [name, t] : sorted) {
-    out.write(reinterpret_cast<const char*>(t->data.data()),
-              static_cast<std::streamsize>(t->data.size() * sizeof(float)));
+    values.clear();
+    fill(*t, values);
+    if (static_cast<std::int64_t>(values.size()) != t->numel()) {
+      throw ClipModelError(path, "tensor '" + name + "' has " + std::to_string(values.size()) +
+                                     " values for a shape of " + std::to_string(t->numel()));
+    }
+    if (t->dtype == "F32") {
+      out.write(reinterpret_cast<const char*>(values.data()),
+                static_cast<std::streamsize>(values.size() * sizeof(float)));
+    } else {
+      narrow.resize(values.size());
+      const bool half = t->dtype == "F16";
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        narrow[i] = half ? float_to_half(values[i]) : float_to_bfloat16(values[i]);
+      }
+      out.write(reinterpret_cast<const char*>(narrow.data()),
+                static_cast<std::streamsize>(narrow.size() * sizeof(std::uint16_t)));
+    }
+    if (!out) break;
   }
   out.close();
-  if (!out) throw ClipModelError(path, "cannot write the safetensors file");
+  if (!out) throw ClipModelError(path, "cannot write the safetensors file (disk full?)");
+}
+
+void save_safetensors(const fs::path& path, const std::vector<SafetensorsTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  std::vector<SafetensorsTensorSpec> specs;
+  std::map<std::string, const SafetensorsTensor*> by_name;
+  for (const auto& t : tensors) {
+    std::int64_t numel = 1;
+    for (auto d : t.shape) numel *= d;
+    if (numel >= 0 && static_cast<std::size_t>(numel) != t.data.size()) {
+      throw ClipModelError(path, "tensor '" + t.name + "' has " + std::to_string(t.data.size()) +
+                                     " values for a shape of " + std::to_string(numel));
+    }
+    specs.push_back({t.name, "F32", t.shape});
+    by_name[t.name] = &t;
+  }
+  save_safetensors(
+      path, specs,
+      [&](const SafetensorsTensorSpec& spec, std::vector<float>& values) {
+        values = by_name.at(spec.name)->data;
+      },
+      metadata);
 }
 
 }  // namespace palimpsest

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -58,8 +59,28 @@ void save_safetensors(const std::filesystem::path& path,
                       const std::vector<SafetensorsTensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
-// IEEE half / bfloat16 bits -> float.
+// A tensor to be written by the streaming writer: stored as `dtype` ("F32", "F16" or "BF16";
+// float values are rounded to nearest even).
+struct SafetensorsTensorSpec {
+  std::string name;
+  std::string dtype = "F32";
+  std::vector<std::int64_t> shape;
+  std::int64_t numel() const;
+};
+
+// The streaming writer (bounded memory: one tensor at a time): writes the header, then calls
+// `fill(spec, values)` for each tensor in name order; `values` must then hold numel() floats.
+// Throws ClipModelError for duplicate or invalid names, an unknown dtype, a wrong value count,
+// or a write failure.
+void save_safetensors(
+    const std::filesystem::path& path, const std::vector<SafetensorsTensorSpec>& specs,
+    const std::function<void(const SafetensorsTensorSpec&, std::vector<float>&)>& fill,
+    const std::map<std::string, std::string>& metadata = {});
+
+// IEEE half / bfloat16 bits <-> float (float -> bits rounds to nearest even; NaN stays NaN).
 float half_to_float(std::uint16_t bits);
 float bfloat16_to_float(std::uint16_t bits);
+std::uint16_t float_to_half(float value);
+std::uint16_t float_to_bfloat16(float value);
 
 }  // namespace palimpsest
