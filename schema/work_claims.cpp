@@ -1,9 +1,12 @@
 // The work claims' SQL: see work_claims.h and migrations/0007_work_claims.sql.
 #include "schema/work_claims.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "schema/sqlite_connection.h"
@@ -15,6 +18,20 @@ namespace {
 // The row being claimed is free to take: already ours, or its holder's heartbeat is stale (?4 s).
 #define CLAIM_TAKEOVER(table) \
   table ".owner = excluded.owner OR (julianday('now') - julianday(" table ".heartbeat_at)) * 86400.0 > ?4"
+
+// True when `owner` ("host:pid:random") is a process of this host that no longer exists.
+bool is_dead_local_owner(const std::string& owner) {
+  const auto first = owner.find(':');
+  const auto second = first == std::string::npos ? std::string::npos : owner.find(':', first + 1);
+  if (second == std::string::npos) return false;
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0 || owner.compare(0, first, host) != 0) return false;
+  const std::string pid_text = owner.substr(first + 1, second - first - 1);
+  char* end = nullptr;
+  const long pid = std::strtol(pid_text.c_str(), &end, 10);
+  if (pid_text.empty() || *end != 0 || pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
 
@@ -97,6 +114,23 @@ void WorkClaims::release_all(std::string_view owner) {
     db_.statement("DELETE FROM file_claims WHERE owner = ?1").bind(1, owner).run();
     db_.statement("DELETE FROM embedding_claims WHERE owner = ?1").bind(1, owner).run();
   });
+}
+
+int WorkClaims::release_dead_owners() {
+  std::vector<std::string> owners;
+  for (const char* sql : {"SELECT DISTINCT owner FROM file_claims", "SELECT DISTINCT owner FROM embedding_claims"}) {
+    Statement& s = db_.statement(sql);
+    while (s.step()) owners.push_back(s.text(0));
+  }
+  int released = 0;
+  for (const std::string& owner : owners) {
+    if (!is_dead_local_owner(owner)) continue;
+    db_.statement("DELETE FROM file_claims WHERE owner = ?1").bind(1, owner).run();
+    released += db_.changes();
+    db_.statement("DELETE FROM embedding_claims WHERE owner = ?1").bind(1, owner).run();
+    released += db_.changes();
+  }
+  return released;
 }
 
 }  // namespace palimpsest

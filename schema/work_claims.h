@@ -42,6 +42,12 @@ class WorkClaims {
   // Releases everything `owner` holds (the end of a run, or its failure).
   void release_all(std::string_view owner);
 
+  // Releases the claims of owners on this host whose process has ended: a run killed with kill -9
+  // leaves its claims behind, and the next run must not wait for them to go stale (it would leave
+  // their files to nobody and finish incomplete). Owners on other hosts, and a pid that is in use
+  // again, are left to go stale. Returns how many claims were released.
+  int release_dead_owners();
+
  private:
   SqliteConnection& db_;
 };

@@ -6,6 +6,7 @@ const std::vector<DocumentedRoute>& documented_routes() {
   static const std::vector<DocumentedRoute> routes = {
       {"get", "/api/v1/health"},
       {"get", "/api/v1/archives"},
+      {"get", "/api/v1/models"},
       {"get", "/api/v1/records"},
       {"get", "/api/v1/records/{id}"},
       {"get", "/api/v1/records/{id}/thumbnail.jpg"},

@@ -129,7 +129,8 @@ void RenderJobs::run_job(Catalog& catalog, const JobRow& job) {
           },
           options.cancelled);
     } else {
-      make_film(catalog, job.film_id, options);
+      for (const std::string& w : make_film(catalog, job.film_id, options).warnings)
+        log_("render job " + std::to_string(job.id) + ": " + w);
     }
   } catch (const FilmCancelled&) {
     std::lock_guard<std::mutex> lock(mutex_);

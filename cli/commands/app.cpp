@@ -49,6 +49,7 @@ int run(int argc, char** argv) {
   register_provenance(app, globals, dispatch);
   register_sweep(app, globals, dispatch);
   register_model(app, globals, dispatch);
+  register_reembed(app, globals, dispatch);
 
   try {
     app.parse(argc, argv);

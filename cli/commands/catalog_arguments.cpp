@@ -1,5 +1,8 @@
 #include "cli/commands/catalog_arguments.h"
 
+#include "indexer/clip/model_location.h"
+#include "indexer/clip/model_store.h"
+
 namespace palimpsest::cli {
 
 RecordKind kind_argument(const std::string& name) {
@@ -10,6 +13,11 @@ RecordKind kind_argument(const std::string& name) {
 std::int64_t archive_argument(Catalog& catalog, const std::string& name) {
   if (const auto archive = catalog.find_archive(name)) return archive->id;
   throw Error("no archive named '" + name + "'", error_class::not_found);
+}
+
+std::optional<std::filesystem::path> model_argument(const std::string& db, const std::string& name_or_dir) {
+  if (!name_or_dir.empty() || current_model(db)) return resolve_model(db, name_or_dir);
+  return default_model_dir();
 }
 
 }  // namespace palimpsest::cli

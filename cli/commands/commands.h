@@ -30,5 +30,6 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
 void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_sweep(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 void register_model(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
+void register_reembed(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch);
 
 }  // namespace palimpsest::cli

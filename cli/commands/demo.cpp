@@ -106,6 +106,7 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
           std::fflush(stdout);
         };
         const FilmResult film = make_film(catalog, planned.film_id, make);
+        for (const std::string& w : film.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
         std::printf("    %s (%lld frames rendered, %lld reused, %.1f s)\n", film.video_path.string().c_str(),
                     static_cast<long long>(film.frames_rendered), static_cast<long long>(film.frames_reused),
                     film.seconds);

@@ -1,4 +1,4 @@
-// palimpsest embed --model DIR (--text T | --image FILE)... [--json] : CLIP embeddings of texts
+// palimpsest embed [--model NAME|DIR] (--text T | --image FILE)... [--json] : CLIP embeddings of texts
 // and images, one row per input.
 #include <iomanip>
 #include <iostream>
@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/media/media_decoder.h"
@@ -14,7 +15,7 @@
 
 namespace palimpsest::cli {
 
-void register_embed(CLI::App& app, const GlobalOptions& /*globals*/, Dispatch& dispatch) {
+void register_embed(CLI::App& app, const GlobalOptions& globals, Dispatch& dispatch) {
   struct Args {
     std::string model;
     std::vector<std::string> texts;
@@ -24,18 +25,23 @@ void register_embed(CLI::App& app, const GlobalOptions& /*globals*/, Dispatch& d
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("embed", "CLIP embeddings (L2-normalised) of texts and images");
-  cmd->add_option("--model", args->model, "Model folder (with model.json)")->required();
+  cmd->add_option("--model", args->model, "CLIP model: a store name or a folder (default: the catalog's current model)");
   cmd->add_option("--text", args->texts, "Text to embed (repeatable)");
   cmd->add_option("--image", args->images, "Image file to embed (repeatable)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--json", args->json, "One JSON object per input, one per line");
-  cmd->callback([&dispatch, args] {
-    dispatch.action = [args]() -> int {
+  cmd->callback([&globals, &dispatch, args] {
+    dispatch.action = [&globals, args]() -> int {
       if (args->texts.empty() && args->images.empty()) {
         std::cerr << "palimpsest embed: give at least one --text or --image\n";
         return kExitUsage;
       }
-      auto encoder = ClipEncoder::load(args->model, args->device);
+      const auto dir = model_argument(globals.db, args->model);
+      if (!dir) {
+        std::cerr << "palimpsest embed: no model found: pass --model NAME or DIR\n";
+        return kExitFailure;
+      }
+      auto encoder = ClipEncoder::load(*dir, args->device);
       const ClipModelInfo& info = encoder->info();
 
       struct Row {

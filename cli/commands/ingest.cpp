@@ -8,7 +8,7 @@
 #include "cli/commands/ingest_report.h"
 #include "cli/commands/progress.h"
 #include "indexer/clip/clip_encoder.h"
-#include "indexer/clip/model_location.h"
+#include "cli/commands/catalog_arguments.h"
 #include "indexer/ingest/embedding_pass.h"
 #include "indexer/ingest/ingester.h"
 #include "indexer/text/timecode.h"
@@ -124,20 +124,6 @@ class IngestProgress : public IngestObserver {
 };
 
 // Embeds what the catalog lacks, with a progress line on a terminal.
-EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool show_progress) {
-  ProgressLine line(show_progress);
-  const auto started = std::chrono::steady_clock::now();
-  EmbeddingPassOptions options;
-  options.progress = [&](std::int64_t done, std::int64_t total) {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char rate[64];
-    std::snprintf(rate, sizeof rate, " %.0f records/s", elapsed > 0 ? done / elapsed : 0.0);
-    line.update(progress_bar(total ? static_cast<double>(done) / total : 1) + " embedding " +
-                std::to_string(done) + "/" + std::to_string(total) + rate);
-  };
-  return embed_missing_records(catalog, encoder, options);
-}
 
 }  // namespace
 
@@ -184,7 +170,7 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
   cmd->add_option("--ocr-lang", args->options.ocr_languages, "OCR languages, tesseract's syntax (deu+eng)")
       ->capture_default_str();
   cmd->add_option("--model", args->model,
-                  "CLIP model folder for embeddings (default: the embedded palimpsest-tiny)");
+                  "CLIP model for embeddings: a name in the model store or a folder (default: the catalog's current model)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--no-embed", args->no_embed, "Only catalog the files; embed later");
   cmd->add_flag("--json", args->json, "Print a JSON summary on stdout");
@@ -198,13 +184,11 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       std::unique_ptr<ClipEncoder> encoder;
       std::string embed_note;
       if (!args->no_embed) {
-        if (!args->model.empty()) {
-          encoder = ClipEncoder::load(args->model, args->device);
-        } else if (auto dir = default_model_dir()) {
+        if (auto dir = model_argument(globals.db, args->model)) {
           encoder = ClipEncoder::load(*dir, args->device);
         } else {
           embed_note = "no embedding model found (data/models/palimpsest-tiny or $PALIMPSEST_MODEL); "
-                       "records were not embedded: pass --model DIR";
+                       "records were not embedded: pass --model NAME or DIR";
         }
       }
       Catalog catalog(globals.db);
@@ -215,7 +199,8 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
       const IngestSummary summary = ingester.run(paths, &progress);
       std::optional<EmbeddingReport> embedded;
-      if (encoder && summary.stopped.empty()) embedded = embed_records(catalog, *encoder, tty && !args->quiet);
+      if (encoder && summary.stopped.empty())
+        embedded = embed_with_progress(catalog, *encoder, tty && !args->quiet, !tty && !args->quiet && !args->json);
       if (args->json) {
         nlohmann::json j = summary.to_json();
         if (embedded) j["embeddings"] = embedding_report_json(*embedded);

@@ -1,7 +1,10 @@
 #include "cli/commands/ingest_report.h"
 
+#include <chrono>
 #include <cstdio>
+#include <iostream>
 
+#include "cli/commands/progress.h"
 #include "cli/commands/terminal_text.h"
 
 namespace palimpsest::cli {
@@ -73,6 +76,31 @@ nlohmann::json embedding_report_json(const EmbeddingReport& r) {
   return {{"model", r.model}, {"model_id", r.model_id}, {"embedded", r.embedded},
           {"by_kind", r.by_kind}, {"failures", r.failures}, {"deferred", r.deferred}, {"seconds", r.seconds},
           {"indexed", r.indexed}, {"index_notes", r.index_notes}};
+}
+
+EmbeddingReport embed_with_progress(Catalog& catalog, ClipEncoder& encoder, bool bar, bool lines) {
+  ProgressLine line(bar);
+  const auto started = std::chrono::steady_clock::now();
+  std::int64_t printed_tenth = 0;
+  EmbeddingPassOptions options;
+  options.progress = [&](std::int64_t done, std::int64_t total) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char rate[64];
+    std::snprintf(rate, sizeof rate, " %.0f records/s", elapsed > 0 ? done / elapsed : 0.0);
+    const std::string text = "embedding " + std::to_string(done) + "/" + std::to_string(total) + rate;
+    if (line.enabled()) {
+      line.update(progress_bar(total ? static_cast<double>(done) / total : 1) + " " + text);
+    } else if (lines && total > 0) {
+      const std::int64_t tenth = done * 10 / total;
+      if (tenth > printed_tenth || done == total) {
+        printed_tenth = tenth;
+        std::cerr << text << "\n";
+      }
+    }
+  };
+  EmbeddingReport report = embed_missing_records(catalog, encoder, options);
+  line.clear();
+  return report;
 }
 
 }  // namespace palimpsest::cli

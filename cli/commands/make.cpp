@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/film_sound_summary.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/terminal_text.h"
@@ -73,7 +74,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       options.attribution_maps = !args->no_maps;
       options.invert_keyframes = args->invert;
       options.sound = !args->no_sound;
-      options.clip_model = args->model;
+      options.clip_model = model_argument(globals.db, args->model).value_or(std::filesystem::path());
       ProgressLine line(!args->quiet && !args->json && ProgressLine::stderr_is_terminal());
       std::int64_t last_logged = -1;
       options.progress = [&](const FilmProgress& p) {

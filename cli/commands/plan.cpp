@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/terminal_text.h"
 #include "cli/commands/timeline_arguments.h"
@@ -32,7 +33,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_option("--schedule", args->schedules, "name=\"0:(0.65), 48:(0.4)\" (repeatable)");
   add_film_options(*cmd, args->fps, args->limits);
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
-  cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
+  cmd->add_option("--model", args->model, "CLIP model: a store name or a folder (default: the catalog's current model)");
   cmd->add_flag("--json", args->json, "Print the timeline JSON");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
@@ -46,8 +47,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
 
       Catalog catalog(globals.db);
-      PlanningModel model = load_planning_model(
-          catalog, args->model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->model));
+      PlanningModel model = load_planning_model(catalog, model_argument(globals.db, args->model));
       if (!model.dense()) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
       PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline),
                                                std::filesystem::absolute(args->manuscript).string(),

@@ -9,7 +9,6 @@
 #include "cli/commands/record_location.h"
 #include "schema/catalog_json.h"
 #include "indexer/clip/clip_encoder.h"
-#include "indexer/clip/model_location.h"
 #include "indexer/media/media_decoder.h"
 #include "indexer/text/timecode.h"
 #include "retrieval/search/searcher.h"
@@ -54,7 +53,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
   cmd->add_option("--mode", args->mode, "hybrid, dense or lexical")
       ->capture_default_str()
       ->check(CLI::IsMember({"hybrid", "dense", "lexical"}));
-  cmd->add_option("--model", args->model, "CLIP model folder (default: palimpsest-tiny)");
+  cmd->add_option("--model", args->model, "CLIP model: a store name or a folder (default: the catalog's current model)");
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
@@ -83,8 +82,7 @@ void register_search(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       std::unique_ptr<DenseIndex> index;
       std::string note;
       if (request.mode != SearchMode::lexical) {
-        std::optional<std::filesystem::path> dir =
-            args->model.empty() ? default_model_dir() : std::optional<std::filesystem::path>(args->model);
+        const std::optional<std::filesystem::path> dir = model_argument(globals.db, args->model);
         if (dir) {
           encoder = ClipEncoder::load(*dir);
           auto model = catalog.embeddings().find_model(encoder->info().name, encoder->info().weights_sha256);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "indexer/runtime/runtime_info.h"
 #include "server/http_server.h"
@@ -30,7 +31,7 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
   cmd->add_option("--render-workers", options->render_workers,
                   "Render jobs (POST /api/v1/films) running at once; 0 queues them without rendering")
       ->capture_default_str()->check(CLI::Range(0, 64));
-  cmd->add_option("--model", *model, "CLIP model folder for dense search (default: palimpsest-tiny)");
+  cmd->add_option("--model", *model, "CLIP model for dense search: a store name or a folder (default: the catalog's current model)");
   // The limits a user may need to raise (schema/limits.h has them all).
   struct Limits {
     std::int64_t body_mb = served_limit(Limit::body_bytes) >> 20;
@@ -50,7 +51,7 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
       options->db = globals.db;
       options->max_body_bytes = static_cast<std::size_t>(limits->body_mb) << 20;
       options->max_image_pixels = limits->image_mpx * 1'000'000;
-      options->model_dir = *model;
+      options->model_dir = model_argument(globals.db, *model).value_or(std::filesystem::path());
       if (options->token.empty())
         if (const char* env = std::getenv("PALIMPSEST_TOKEN"); env && *env) options->token = env;
       // Requests run side by side, one core each: OpenBLAS's own threads would only spin

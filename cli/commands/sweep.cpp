@@ -7,6 +7,7 @@
 
 #include "schema/catalog_json.h"
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
@@ -77,7 +78,7 @@ void register_sweep(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
       SweepOptions options;
       options.settings.denoiser = *parse_denoiser_kind(args->denoiser);
       options.invert_keyframes = args->invert;
-      options.clip_model = args->model;
+      options.clip_model = model_argument(globals.db, args->model).value_or(std::filesystem::path());
       char folder[64];
       std::snprintf(folder, sizeof folder, "film-%lld-%08zx", static_cast<long long>(*film_id),
                     std::hash<std::string>{}(json_text(sweep_spec_json(spec)) + args->denoiser + (args->invert ? "i" : "")) &

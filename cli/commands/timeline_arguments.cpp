@@ -5,6 +5,7 @@
 
 #include "retrieval/film_planning.h"
 
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/terminal_text.h"
 
 namespace palimpsest::cli {
@@ -54,7 +55,7 @@ void add_film_arguments(CLI::App& cmd, FilmArguments& args) {
   cmd.add_option("--steps", args.steps, "Sampler steps (a film-wide steps schedule)")->check(CLI::Range(1, 1000));
   cmd.add_option("--seed", args.seed, "Seed (a film-wide seed schedule)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
-  cmd.add_option("--model", args.model, "CLIP model folder (default: palimpsest-tiny)");
+  cmd.add_option("--model", args.model, "CLIP model: a store name or a folder (default: the catalog's current model)");
 }
 
 bool check_film_arguments(const FilmArguments& args, const std::string& command) {
@@ -76,14 +77,13 @@ std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArgu
     std::cerr << "palimpsest " << command << ": " << *usage << "\n";
     return std::nullopt;
   }
-  return plan_film(catalog, args.manuscript, options, args.model, quiet);
+  return plan_film(catalog, args.manuscript, options, model_argument(catalog.path().string(), args.model), quiet);
 }
 
 std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
-                       const std::string& model_dir, bool quiet) {
+                       const std::optional<std::filesystem::path>& model_dir, bool quiet) {
   Timeline timeline = plan_shots(std::filesystem::path(manuscript), options);
-  PlanningModel model =
-      load_planning_model(catalog, model_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(model_dir));
+  PlanningModel model = load_planning_model(catalog, model_dir);
   if (!model.dense())
     std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
   PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline), std::filesystem::absolute(manuscript).string(),

@@ -4,6 +4,7 @@
 // and planning a manuscript into a film.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,10 +49,10 @@ bool check_film_arguments(const FilmArguments& args, const std::string& command)
 std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArguments& args, const std::string& command,
                                                 bool quiet);
 
-// Plans `manuscript` against the catalog with the CLIP model at `model_dir` (default:
-// palimpsest-tiny), or finds the identical plan made before; says so on stderr (the warnings
-// always, the summary unless `quiet`). Returns the film id. Throws as planning does.
+// Plans `manuscript` against the catalog with the CLIP model at `model_dir` (model_argument();
+// nullopt: the default model), or finds the identical plan made before; says so on stderr (the
+// warnings always, the summary unless `quiet`). Returns the film id. Throws as planning does.
 std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
-                       const std::string& model_dir, bool quiet);
+                       const std::optional<std::filesystem::path>& model_dir, bool quiet);
 
 }  // namespace palimpsest::cli

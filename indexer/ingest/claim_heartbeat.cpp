@@ -38,4 +38,11 @@ void ClaimHeartbeat::beat() {
   }
 }
 
+ClaimRelease::~ClaimRelease() {
+  try {
+    release_();
+  } catch (const std::exception&) {
+  }
+}
+
 }  // namespace palimpsest

@@ -1,7 +1,11 @@
 #include "indexer/ingest/embedding_pass.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 
 #include "indexer/clip/clip_encoder.h"
 #include "indexer/ingest/claim_heartbeat.h"
@@ -14,25 +18,15 @@
 namespace palimpsest {
 namespace {
 
-// The pass's record claims, released however it ends (a failed release leaves them to go stale).
-class BatchClaims {
- public:
-  BatchClaims(Catalog& catalog, std::int64_t model_id, std::string owner)
-      : catalog_(catalog), model_id_(model_id), owner_(std::move(owner)) {}
-  ~BatchClaims() {
-    try {
-      catalog_.claims().release_records(model_id_, owner_);
-    } catch (const std::exception&) {
-    }
-  }
-  BatchClaims(const BatchClaims&) = delete;
-  BatchClaims& operator=(const BatchClaims&) = delete;
-
- private:
-  Catalog& catalog_;
-  std::int64_t model_id_;
-  std::string owner_;
-};
+// Fault injection for crash tests: with PALIMPSEST_CRASH_AT_EMBED_BATCH=N the process kills itself
+// (SIGKILL, as `kill -9`) once its Nth batch is committed.
+void crash_point_after_batch(std::int64_t batch) {
+  static const long long crash_at = [] {
+    const char* v = std::getenv("PALIMPSEST_CRASH_AT_EMBED_BATCH");
+    return v ? std::atoll(v) : -1LL;
+  }();
+  if (crash_at >= 0 && batch == crash_at) ::kill(::getpid(), SIGKILL);
+}
 
 }  // namespace
 
@@ -53,10 +47,12 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
   for (RecordKind kind : embedded_record_kinds()) embeddable += catalog.count_records(kind);
   const std::int64_t total = std::max<std::int64_t>(0, embeddable - catalog.embeddings().count(report.model_id));
 
+  catalog.claims().release_dead_owners();  // a pass killed before this one left its claims
   const std::string owner = new_work_owner();
   const ClaimHeartbeat heartbeat(catalog.path(), owner, options.claim_heartbeat_s);
-  const BatchClaims claims(catalog, report.model_id, owner);
+  const ClaimRelease claims([&] { catalog.claims().release_records(report.model_id, owner); });
   std::int64_t cursor = 0;
+  std::int64_t batches = 0;
   while (true) {
     std::vector<RecordRow> batch =
         catalog.embeddings().records_without(report.model_id, embedded_record_kinds(), options.batch_size, cursor);
@@ -102,6 +98,7 @@ EmbeddingReport embed_missing_records(Catalog& catalog, ClipEncoder& encoder,
       catalog.claims().release_records(report.model_id, owner);
     });
     report.embedded += static_cast<std::int64_t>(image_ids.size() + text_ids.size());
+    crash_point_after_batch(++batches);
     if (options.progress) options.progress(report.embedded, total);
   }
   // Catch the vector store up (added vectors, and the ones of records replaced or deleted since

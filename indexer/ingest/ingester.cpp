@@ -98,28 +98,6 @@ bool is_catalog_file(const fs::path& path) {
   return false;
 }
 
-// A file's claim, released when its work is over (committed or failed). A release that fails (the
-// catalog's disk is full) leaves the claim to go stale.
-class FileClaim {
- public:
-  FileClaim(Catalog& catalog, std::int64_t archive_id, std::string uri, std::string owner)
-      : catalog_(catalog), archive_id_(archive_id), uri_(std::move(uri)), owner_(std::move(owner)) {}
-  ~FileClaim() {
-    try {
-      catalog_.claims().release_file(archive_id_, uri_, owner_);
-    } catch (const std::exception&) {
-    }
-  }
-  FileClaim(const FileClaim&) = delete;
-  FileClaim& operator=(const FileClaim&) = delete;
-
- private:
-  Catalog& catalog_;
-  std::int64_t archive_id_;
-  std::string uri_;
-  std::string owner_;
-};
-
 FileReport failed_report(const fs::path& path, std::string message) {
   FileReport r;
   r.path = path;
@@ -282,7 +260,7 @@ FileReport Ingester::ingest_file(std::int64_t archive_id, const fs::path& input,
       report.message = "another ingest (" + holder + ") is ingesting it";
       return report;
     }
-    const FileClaim claim(catalog_, archive_id, uri, owner_);
+    const ClaimRelease claim([&] { catalog_.claims().release_file(archive_id, uri, owner_); });
     const std::string sha = sha256_file(input);
     const auto existing = catalog_.find_source(archive_id, uri);
     const nlohmann::json derivations = engines_->derivations(kind.kind);
@@ -364,6 +342,7 @@ IngestSummary Ingester::run(const std::vector<fs::path>& inputs, IngestObserver*
   const std::vector<fs::path> files = list_input_files(inputs, missing);
   const std::string root = inputs.empty() ? std::string() : fs::absolute(inputs.front()).lexically_normal().string();
   const std::int64_t archive_id = catalog_.ensure_archive(options_.archive, root);
+  catalog_.claims().release_dead_owners();  // a run killed before this one left its claims
 
   std::uint64_t total_bytes = 0;
   for (const fs::path& f : files) {

@@ -83,12 +83,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string number_text(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 }  // namespace
 
 ParameterError::ParameterError(std::string name, std::string text)
@@ -163,7 +157,7 @@ std::map<Parameter, double> parse_chaos(std::string_view text) {
 std::string chaos_to_string(const std::map<Parameter, double>& chaos) {
   std::string out;
   for (const auto& [parameter, range] : chaos)
-    out += (out.empty() ? "" : ", ") + std::string(parameter_name(parameter)) + "=" + number_text(range);
+    out += (out.empty() ? "" : ", ") + std::string(parameter_name(parameter)) + "=" + shortest_text(range);
   return out;
 }
 
@@ -174,7 +168,7 @@ Schedule parse_guidance_curve(std::string_view text) {
       throw ParameterError("guidance_curve", "key " + std::to_string(key.frame) +
                                                  " is past 100 (keys are percent of a frame's steps)");
     if (key.value < 0)
-      throw ParameterError("guidance_curve", "value " + number_text(key.value) + " at " + std::to_string(key.frame) +
+      throw ParameterError("guidance_curve", "value " + shortest_text(key.value) + " at " + std::to_string(key.frame) +
                                                  " % is below 0");
   }
   return curve;
@@ -220,9 +214,9 @@ void check_parameter_range(Parameter parameter, const Schedule& schedule) {
   for (const ScheduleKeyframe& key : schedule.keyframes()) {
     const bool below = entry.min_exclusive ? key.value <= entry.min : key.value < entry.min;
     if (below || key.value > entry.max) {
-      std::string range = entry.max == kAny ? (entry.min_exclusive ? "above " : "at least ") + number_text(entry.min)
-                                            : number_text(entry.min) + " .. " + number_text(entry.max);
-      throw ParameterError(std::string(entry.name), "value " + number_text(key.value) + " at frame " +
+      std::string range = entry.max == kAny ? (entry.min_exclusive ? "above " : "at least ") + shortest_text(entry.min)
+                                            : shortest_text(entry.min) + " .. " + shortest_text(entry.max);
+      throw ParameterError(std::string(entry.name), "value " + shortest_text(key.value) + " at frame " +
                                                         std::to_string(key.frame) + " is outside " + range);
     }
   }

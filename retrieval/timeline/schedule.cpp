@@ -11,12 +11,6 @@
 namespace palimpsest {
 namespace {
 
-std::string shortest(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 class ScheduleParser {
  public:
   ScheduleParser(std::string_view text, std::string_view parameter) : text_(text), parameter_(parameter) {}
@@ -151,6 +145,12 @@ ScheduleError::ScheduleError(std::string parameter, std::size_t position, std::s
       input_(std::move(input)),
       problem_(std::move(problem)) {}
 
+std::string shortest_text(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
 Schedule Schedule::constant(double value) { return Schedule(std::vector<ScheduleKeyframe>{{0, value}}); }
 
 Schedule Schedule::parse(std::string_view text, std::string_view parameter) {
@@ -181,11 +181,11 @@ double Schedule::at(std::int64_t frame) const {
 }
 
 std::string Schedule::to_string() const {
-  if (is_constant() && keyframes_.front().frame == 0) return shortest(keyframes_.front().value);
+  if (is_constant() && keyframes_.front().frame == 0) return shortest_text(keyframes_.front().value);
   std::string out;
   for (const ScheduleKeyframe& k : keyframes_) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(k.frame) + ":(" + shortest(k.value) + ")";
+    out += std::to_string(k.frame) + ":(" + shortest_text(k.value) + ")";
   }
   return out;
 }

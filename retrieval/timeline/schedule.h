@@ -62,4 +62,8 @@ class Schedule {
   std::vector<ScheduleKeyframe> keyframes_;  // sorted by frame, never empty
 };
 
+// The shortest text that reads back as `value` ("0.65", "48", "1e-07"): how schedules, ranges and
+// limits print numbers.
+std::string shortest_text(double value);
+
 }  // namespace palimpsest

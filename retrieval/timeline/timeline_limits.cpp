@@ -1,16 +1,9 @@
 #include "retrieval/timeline/timeline_limits.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace palimpsest {
 namespace {
-
-std::string number(double value) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
 
 void check_steps(const ParameterSet& set, const FilmLimits& limits, const std::string& where) {
   const auto steps = set.schedules.find(Parameter::steps);
@@ -18,7 +11,7 @@ void check_steps(const ParameterSet& set, const FilmLimits& limits, const std::s
   for (const ScheduleKeyframe& key : steps->second.keyframes())
     if (key.value > limits.max_steps)
       throw LimitError(Limit::steps, limits.scope,
-                       where + " asks for " + number(key.value) + " sampler steps at frame " + std::to_string(key.frame),
+                       where + " asks for " + shortest_text(key.value) + " sampler steps at frame " + std::to_string(key.frame),
                        limits.max_steps);
 }
 
@@ -27,7 +20,7 @@ void check_steps(const ParameterSet& set, const FilmLimits& limits, const std::s
 void check_film_limits(const Timeline& timeline, const FilmLimits& limits) {
   if (timeline.frame_count > limits.max_frames) {
     std::string what = "the film would have " + std::to_string(timeline.frame_count) + " frames at " +
-                       number(timeline.fps) + " fps";
+                       shortest_text(timeline.fps) + " fps";
     const auto longest = std::max_element(timeline.shots.begin(), timeline.shots.end(),
                                           [](const Shot& a, const Shot& b) { return a.frame_count() < b.frame_count(); });
     if (longest != timeline.shots.end()) {
@@ -49,7 +42,7 @@ void check_film_format(int width, int height, double fps, const FilmLimits& limi
     throw LimitError(Limit::film_side, limits.scope, "the film would be " + std::to_string(width) + "x" + std::to_string(height),
                      limits.max_side);
   if (fps > limits.max_fps)
-    throw LimitError(Limit::fps, limits.scope, "the film would run at " + number(fps) + " fps",
+    throw LimitError(Limit::fps, limits.scope, "the film would run at " + shortest_text(fps) + " fps",
                      static_cast<std::int64_t>(limits.max_fps));
 }
 

@@ -161,7 +161,7 @@ TEST(HardeningCli, TwoIngestsAtOnceShareTheWork) {
   const std::string db = (dir / "c.db").string();
   ASSERT_EQ(testing::run_palimpsest({"--db", db, "records"}).exit_code, 0);  // the catalog exists
   auto ingest = [&] {
-    return testing::run_palimpsest({"--db", db, "ingest", archive.string(), "--model", model.string(), "--json"});
+    return testing::run_palimpsest({"--db", db, "ingest", archive.string(), "--model", model.string(), "--ocr", "off", "--no-speech", "--json"});
   };
   auto first = std::async(std::launch::async, ingest);
   auto second = std::async(std::launch::async, ingest);

@@ -367,7 +367,7 @@ TEST(DemoCli, GeneratesIngestsRendersAndSaysWhereToLook) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Where to look"), std::string::npos) << r.out;
   Catalog catalog(dir / "demo" / "palimpsest.db");
-  EXPECT_EQ(catalog.count_records(RecordKind::image), 6);
+  EXPECT_EQ(catalog.count_records(RecordKind::image), 7);  // 6 stills and the scanned camera log's page
   EXPECT_GE(catalog.count_records(RecordKind::frame), 6);   // at least a keyframe per shot
   EXPECT_GE(catalog.count_records(RecordKind::subtitle), 6);
   EXPECT_GE(catalog.count_records(RecordKind::text), 1);

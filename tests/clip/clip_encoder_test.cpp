@@ -273,7 +273,8 @@ TEST(ClipCli, EmbedPrintsNormalisedRows) {
 
   r = testing::run_palimpsest({"embed", "--model", (tmp / "nowhere").string(), "--text", "x"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("model folder not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown model '" + (tmp / "nowhere").string() + "': not a model folder"), std::string::npos)
+      << r.err;
   r = testing::run_palimpsest({"embed", "--model", model.string()});
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }

@@ -1,6 +1,7 @@
 // The model store (model_store.h): where it lives, list / use / remove, the resolver every
 // `--model NAME` will call, and the same through `palimpsest model list|use|remove`.
 
+#include <csignal>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -219,6 +220,79 @@ TEST_F(ModelStoreTest, CommandLineListUseRemove) {
   r = testing::run_palimpsest({"--db", db, "model", "use", "nope"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no model 'nope'"), std::string::npos) << r.err;
+}
+
+// Issue 13: a second model's vectors beside the first's. `reembed --model` embeds the archive with
+// it, resumes after kill -9, and leaves the first model's vectors serving search; `--model NAME`
+// picks either for search, and `model use` makes one the default.
+TEST_F(ModelStoreTest, ReembedPutsAnotherModelBesideTheFirstAndSearchPicksEitherByName) {
+  const std::string db = catalog_.string();
+  const fs::path texts = tmp_ / "texts";
+  fs::create_directories(texts);
+  std::string paragraphs;
+  for (int i = 0; i < 150; ++i) paragraphs += "Paragraph " + std::to_string(i) + " tells of harbour " + std::to_string(i * 7) + ".\n\n";
+  testing::write_file(texts / "harbour.txt", paragraphs);
+  auto r = testing::run_palimpsest({"--db", db, "ingest", texts.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ingested = nlohmann::json::parse(r.out);
+  ASSERT_EQ(ingested["embeddings"]["model"], kEmbeddedModelName) << r.out;
+  const std::int64_t records = ingested["embeddings"]["embedded"].get<std::int64_t>();
+  ASSERT_EQ(records, 150);
+
+  auto dense = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--db", db, "search", "harbour 21", "--mode", "dense", "-k", "3", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::run_palimpsest(args);
+  };
+  // No vectors of alpha yet: dense search with it says so.
+  r = dense({"--model", "alpha"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no records are embedded with alpha yet"), std::string::npos) << r.err;
+
+  // Killed after its first batch (64 records): whole batches stay, the next run does the rest.
+  ::setenv("PALIMPSEST_CRASH_AT_EMBED_BATCH", "1", 1);
+  r = testing::run_palimpsest({"--db", db, "reembed", "--model", "alpha"});
+  ::unsetenv("PALIMPSEST_CRASH_AT_EMBED_BATCH");
+  ASSERT_EQ(r.exit_code, 128 + SIGKILL) << "the fault injection did not fire: " << r.err;
+  EXPECT_EQ(count_model_embeddings(catalog_, "alpha"), 64);
+  // Meanwhile the first model's vectors serve search as before.
+  r = dense({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto tiny_hits = nlohmann::json::parse(r.out);
+  ASSERT_EQ(tiny_hits.size(), 3u);
+
+  r = testing::run_palimpsest({"--db", db, "reembed", "--model", "alpha", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["model"], "alpha");
+  EXPECT_EQ(report["embedded"], records - 64);
+  EXPECT_EQ(count_model_embeddings(catalog_, "alpha"), records);
+  EXPECT_EQ(count_model_embeddings(catalog_, kEmbeddedModelName), records) << "the first model's vectors stay";
+  // Piped, progress comes as plain lines; a run with nothing left to do embeds nothing.
+  r = testing::run_palimpsest({"--db", db, "reembed", "--model", "alpha"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("embedded: 0 records with alpha"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("search uses palimpsest-tiny until"), std::string::npos) << r.out;
+
+  // Either model by name: the same records, scored by each model's own vectors.
+  r = dense({"--model", "alpha"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto alpha_hits = nlohmann::json::parse(r.out);
+  ASSERT_EQ(alpha_hits.size(), 3u);
+  EXPECT_NE(alpha_hits[0]["dense_score"], tiny_hits[0]["dense_score"]);
+  r = dense({"--model", kEmbeddedModelName});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), tiny_hits);
+  // `model use` makes alpha the default for every command that takes --model.
+  ASSERT_EQ(testing::run_palimpsest({"--db", db, "model", "use", "alpha"}).exit_code, 0);
+  r = dense({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), alpha_hits);
+  // An unknown name is one clear line.
+  r = dense({"--model", "gamma"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown model 'gamma'"), std::string::npos) << r.err;
+  EXPECT_TRUE(one_line(r.err)) << r.err;
 }
 
 }  // namespace

@@ -127,6 +127,53 @@ TEST_F(FilmStoreTest, StatusRoundTripsAndRemovalCascades) {
   EXPECT_EQ(catalog_->integrity_check(), "ok");
 }
 
+// Migration 0008: a frame's language share (the `language` role, record id 0, which no provenance
+// row may reference) and its metrics round trip; provenance reads and shares show language as one
+// more row.
+TEST_F(FilmStoreTest, LanguageShareAndMetricsRoundTrip) {
+  const FrameMetrics metrics{0.31, std::nullopt, 0.6, 0.9, 0.12};
+  FilmFrameRow frame{0, 0, true, true, 0.0, metrics};
+  films().put_frame(film_, frame,
+                    {{ids_[0], ProvenanceRole::keyframe, 0.6},
+                     {ids_[1], ProvenanceRole::denoiser, 0.3},
+                     {kLanguageRecord, ProvenanceRole::language, 0.1}});
+  films().put_frame(film_, {1, 0, true, false}, {{ids_[0], ProvenanceRole::keyframe, 1.0}});
+
+  const auto stored = films().frame(film_, 0);
+  ASSERT_TRUE(stored);
+  EXPECT_DOUBLE_EQ(stored->language, 0.1);
+  EXPECT_EQ(stored->metrics, metrics);
+  EXPECT_EQ(films().frames(film_)[1].metrics, FrameMetrics{});
+  EXPECT_DOUBLE_EQ(films().frames(film_)[1].language, 0.0);
+
+  // Reads give language as a row of its own, ordered with the pixel roles.
+  const std::vector<ProvenanceRow> rows = films().frame_provenance(film_, 0);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2].record_id, kLanguageRecord);
+  EXPECT_EQ(rows[2].role, ProvenanceRole::language);
+  EXPECT_DOUBLE_EQ(rows[2].weight, 0.1);
+  EXPECT_EQ(provenance_entries_json(films().all_frame_provenance(film_)[0].second), provenance_entries_json(rows));
+  EXPECT_EQ(films().frame_provenance(film_, 1).size(), 1u);  // no language row for a share of 0
+  bool language = false;
+  for (const FilmShareRow& s : films().shares(film_))
+    if (s.role == ProvenanceRole::language) {
+      language = true;
+      EXPECT_DOUBLE_EQ(s.share, 0.05);  // 0.1 over two frames
+      EXPECT_EQ(s.frames, 1);
+    }
+  EXPECT_TRUE(language);
+  EXPECT_EQ(films().shot_shares(film_).size(), 3u);
+  EXPECT_EQ(frame_provenance_json(*stored, rows, std::nullopt)["metrics"]["clip_score"], 0.31);
+
+  // Writing the frame again replaces its share; clearing forgets it.
+  films().put_frame(film_, {0, 0, true, true}, {{ids_[0], ProvenanceRole::keyframe, 1.0}});
+  EXPECT_DOUBLE_EQ(films().frame(film_, 0)->language, 0.0);
+  EXPECT_EQ(films().frame_provenance(film_, 0).size(), 1u);
+  films().clear_frames(film_);
+  EXPECT_TRUE(films().shares(film_).empty());
+  EXPECT_EQ(catalog_->integrity_check(), "ok");
+}
+
 TEST(CatalogJson, FrameProvenanceShapeIsTheSameForEveryWriter) {
   const FilmFrameRow frame{7, 2, false, true};
   const std::vector<ProvenanceRow> rows = {{5, ProvenanceRole::keyframe, 0.5}, {9, ProvenanceRole::guidance, 1.0}};

@@ -94,5 +94,25 @@ TEST_F(JobQueueTest, StaleJobsAreRequeuedThenFailedWithTheirFilm) {
   EXPECT_NE(film->error.find("interrupted 2 times"), std::string::npos);
 }
 
+TEST_F(JobQueueTest, SweepJobsAreTheirOwnKind) {
+  const std::int64_t render = jobs().create(film_, nlohmann::json::object());
+  const std::int64_t sweep = jobs().create(film_, {{"spec", nlohmann::json::object()}}, "sweep");
+  EXPECT_EQ(jobs().get(render)->kind, "render");
+  EXPECT_EQ(jobs().get(sweep)->kind, "sweep");
+  // A film's job is its newest render job, not a sweep of it.
+  EXPECT_EQ(jobs().latest(film_)->id, render);
+  EXPECT_THROW(jobs().create(film_, nlohmann::json::object(), "other"), std::exception);
+
+  // A sweep that died too often is failed; its film is left as it was.
+  ASSERT_EQ(jobs().claim("gone")->id, render);
+  ASSERT_EQ(jobs().claim("gone")->id, sweep);
+  ASSERT_TRUE(jobs().finish(render, "gone", JobState::done));
+  const auto recovered = jobs().recover(-1, 1);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_FALSE(recovered[0].requeued);
+  EXPECT_EQ(jobs().get(sweep)->state, JobState::failed);
+  EXPECT_EQ(catalog_->films().get(film_)->status, FilmStatus::planned);
+}
+
 }  // namespace
 }  // namespace palimpsest

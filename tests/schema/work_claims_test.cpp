@@ -1,6 +1,9 @@
 // Work claims (migration 0007): what lets two ingests on one catalog share the work (issue 15.9).
 #include "schema/work_claims.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "schema/catalog.h"
@@ -38,6 +41,32 @@ TEST(WorkClaims, AFileHasOneLiveOwnerAndAStaleOneIsTakenOver) {
   a.claims().release_all("B");
   EXPECT_EQ(a.claims().touch("B"), 0);
   EXPECT_EQ(a.integrity_check(), "ok");
+}
+
+// kill -9 leaves a run's claims behind; the next run on the same host must not wait for them to go
+// stale (it deferred the killed run's file and finished without it).
+TEST(WorkClaims, ClaimsOfAProcessThatEndedOnThisHostAreReleased) {
+  testing::TempDir dir;
+  Catalog c(dir / "c.db");
+  const std::int64_t archive = c.ensure_archive("x", "/");
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // its pid is now free
+  const std::string me = new_work_owner();
+  const std::string host = me.substr(0, me.find(':'));
+  const std::string dead = host + ":" + std::to_string(child) + ":0000000000000000";
+  const std::string elsewhere = "another-host:1:0000000000000000";
+  ASSERT_TRUE(c.claims().claim_file(archive, "/dead.png", dead, kFresh));
+  ASSERT_TRUE(c.claims().claim_file(archive, "/mine.png", me, kFresh));
+  ASSERT_TRUE(c.claims().claim_file(archive, "/far.png", elsewhere, kFresh));
+  EXPECT_EQ(c.claims().release_dead_owners(), 1);
+  std::string holder;
+  EXPECT_TRUE(c.claims().claim_file(archive, "/dead.png", "B", kFresh, &holder));
+  EXPECT_FALSE(c.claims().claim_file(archive, "/mine.png", "B", kFresh, &holder));  // a live process
+  EXPECT_EQ(holder, me);
+  EXPECT_FALSE(c.claims().claim_file(archive, "/far.png", "B", kFresh, &holder));  // left to go stale
+  EXPECT_EQ(holder, elsewhere);
 }
 
 TEST(WorkClaims, RecordsAreClaimedOnlyWhileTheyLackAVectorAndNoLiveOwnerHoldsThem) {

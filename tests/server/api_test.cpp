@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "indexer/clip/model_import.h"
+#include "indexer/clip/model_store.h"
 #include "indexer/media/image_codec.h"
 #include "schema/catalog.h"
+#include "schema/embedding_store.h"
 #include "server/http_server.h"
 #include "tests/common/test_support.h"
 
@@ -56,14 +59,15 @@ class ApiTest : public ::testing::Test {
     }
     start({});
   }
-  void start(const std::string& token) {
+  void start(const std::string& token, const std::filesystem::path& model_dir = {}) {
     ServerOptions options;
     options.db = db_;
     options.port = 0;
     options.token = token;
     options.threads = 4;
     options.max_body_bytes = 1 << 20;
-    options.model_dir = dir_ / "no-model";  // lexical only: no CLIP needed here
+    // Lexical only unless a test gives a model: no CLIP needed here.
+    options.model_dir = model_dir.empty() ? dir_ / "no-model" : model_dir;
     options.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(log_mutex_);
       log_.push_back(line);
@@ -221,6 +225,50 @@ TEST_F(ApiTest, ViewerIsServedFromTheBinary) {
   // No external resources: every src/href in the page is local.
   EXPECT_EQ(index->body.find("http://"), std::string::npos);
   EXPECT_EQ(index->body.find("https://"), std::string::npos);
+}
+
+// Issue 13: GET /api/v1/models lists the store's models with their vectors, the catalog's current
+// model and the one the server searches with.
+TEST_F(ApiTest, ModelsSayWhichAreStoredCurrentAndServed) {
+  json models = get_json("/api/v1/models", 200);
+  EXPECT_EQ(models["current"], kEmbeddedModelName);
+  EXPECT_TRUE(models["served"].is_null()) << models.dump();
+  ASSERT_GE(models["models"].size(), 1u);
+  EXPECT_EQ(models["models"][0]["name"], kEmbeddedModelName);
+  EXPECT_EQ(models["models"][0]["embedded"], true);
+  EXPECT_EQ(models["vector_sets"], json::array());
+
+  const std::filesystem::path clip = std::filesystem::path(PALIMPSEST_FIXTURES_DIR) / "clip";
+  ImportOptions o;
+  o.name = "alpha";
+  o.tokenizer = clip / "bpe_simple_vocab_16e6.txt.gz";
+  o.precision = "fp32";
+  o.vision_heads = 1;
+  o.text_heads = 2;
+  const std::string sha = import_model(db_, clip / "tiny_vit_p8.safetensors", o).weights_sha256;
+  use_model(db_, "alpha");
+  {
+    Catalog catalog(db_);
+    const auto model = catalog.embeddings().ensure_model("alpha", 32, sha);
+    catalog.embeddings().put(text_ids_[0], model, std::vector<float>(32, 0.25f));
+  }
+  TearDown();
+  start({}, resolve_model(db_, ""));  // what `serve` does without --model
+  models = get_json("/api/v1/models", 200);
+  EXPECT_EQ(models["current"], "alpha");
+  EXPECT_EQ(models["served"]["name"], "alpha") << models.dump();
+  EXPECT_EQ(models["served"]["weights_sha256"], sha);
+  json alpha;
+  for (const json& m : models["models"])
+    if (m["name"] == "alpha") alpha = m;
+  ASSERT_TRUE(alpha.is_object()) << models.dump();
+  EXPECT_EQ(alpha["current"], true);
+  EXPECT_EQ(alpha["served"], true);
+  EXPECT_EQ(alpha["vectors"], 1);
+  EXPECT_EQ(alpha["dim"], 32);
+  ASSERT_EQ(models["vector_sets"].size(), 1u);
+  EXPECT_EQ(models["vector_sets"][0]["vectors"], 1);
+  EXPECT_EQ(models["vector_sets"][0]["served"], true);
 }
 
 TEST_F(ApiTest, MutatingRequestsNeedTheToken) {

@@ -460,5 +460,75 @@ TEST_F(HostileHttpTest, RefusalsAreLoggedWithTheirReason) {
   EXPECT_TRUE(refusal);
 }
 
+// Issue 15.1: every answer is JSON whatever the bytes. `?archive=%ff` aborted the server
+// (nlohmann's type_error.316 thrown inside its error handler), `?q=%ff` answered 500, and a file
+// name that is not UTF-8 made /records, /records/{id} and /search answer 500.
+const std::string kReplacement = "\xef\xbf\xbd";
+
+// A record whose file name, title and text are not UTF-8 (and carry a terminal escape).
+std::int64_t add_badly_named_record(const std::filesystem::path& db, const std::filesystem::path& dir) {
+  Catalog catalog(db);
+  SourceRow s;
+  s.archive_id = catalog.ensure_archive("harbour", "/");
+  s.uri = (dir / "bad\xffname\x1b[31m.png").string();
+  s.sha256 = "bad";
+  s.kind = SourceKind::image;
+  auto w = catalog.replace_source(s);
+  RecordRow r;
+  r.kind = RecordKind::image;
+  r.title = "bad\xffname lighthouse";
+  r.text = "a lighthouse \xfe\xfe at night";
+  const std::int64_t id = w.add_record(r, encode_jpeg(RgbImage(32, 24)));
+  w.commit();
+  return id;
+}
+
+json json_answer(const RawResponse& r, int status, const std::string& what) {
+  EXPECT_EQ(r.status, status) << what << ": " << r.body;
+  EXPECT_EQ(r.header("content-type"), "application/json") << what;
+  const json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << what << ": " << r.body;
+  return j;
+}
+
+TEST_F(HostileHttpTest, BytesThatAreNotUtf8InAQueryGetAJsonAnswer) {
+  start();
+  auto get = [&](const std::string& target, int status) {
+    return json_answer(exchange("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), status, target);
+  };
+  const json e = get("/api/v1/records?archive=%ff", 404);
+  EXPECT_EQ(e["error"]["code"], "not_found");
+  EXPECT_EQ(e["error"]["message"], "no archive named " + kReplacement);
+  EXPECT_EQ(get("/api/v1/search?q=a&archive=%ff", 404)["error"]["code"], "not_found");
+  EXPECT_EQ(get("/api/v1/search?q=%ff", 200)["query"], kReplacement);
+  EXPECT_EQ(get("/api/v1/search?q=%ff%fe&mode=lexical", 200)["results"].size(), 0u);
+  EXPECT_EQ(get("/api/v1/records?kind=%ff%1b", 400)["error"]["code"], "bad_request");
+  EXPECT_TRUE(healthy());
+}
+
+TEST_F(HostileHttpTest, AFileNameThatIsNotUtf8IsListedShownAndFound) {
+  const std::int64_t id = add_badly_named_record(db_, dir_.path());
+  start();
+  auto get = [&](const std::string& target) {
+    return json_answer(exchange("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200, target);
+  };
+  const json list = get("/api/v1/records");
+  ASSERT_EQ(list["records"].size(), 2u);
+  EXPECT_EQ(list["records"][1]["source_name"], "bad" + kReplacement + "name\x1b[31m.png");
+  const json one = get("/api/v1/records/" + std::to_string(id));
+  EXPECT_EQ(one["title"], "bad" + kReplacement + "name lighthouse");
+  EXPECT_NE(one["source"]["uri"].get<std::string>().find("bad" + kReplacement), std::string::npos);
+  const json hits = get("/api/v1/search?q=lighthouse&mode=lexical");
+  ASSERT_EQ(hits["results"].size(), 1u);
+  EXPECT_EQ(hits["results"][0]["excerpt"], "a lighthouse " + kReplacement + kReplacement + " at night");
+  EXPECT_EQ(get("/api/v1/records?q=lighthouse")["records"].size(), 1u);
+  // Every line the server logged is escaped: no control character reaches a terminal.
+  exchange("GET /api/v1/records/\x1b[2J HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  ASSERT_FALSE(log_.empty());
+  for (const std::string& line : log_)
+    for (unsigned char ch : line) EXPECT_TRUE(ch >= 0x20 && ch != 0x7f) << line;
+}
+
 }  // namespace
 }  // namespace palimpsest

@@ -35,7 +35,7 @@ class ServeProcess {
  public:
   ServeProcess(const fs::path& db, const fs::path& log, const std::vector<std::string>& extra) {
     std::vector<std::string> args = {testing::palimpsest_binary(), "--db", db.string(), "serve", "--port", "0",
-                                     "--token", "tok", "--model", (db.parent_path() / "no-model").string()};
+                                     "--token", "tok"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -246,6 +246,33 @@ TEST(ServeProcess, KilledMidRenderTheJobResumesOnTheNextStart) {
   Catalog catalog(db);
   EXPECT_EQ(catalog.integrity_check(), "ok");
   EXPECT_EQ(catalog.jobs().count(JobState::running), 0);
+}
+
+// The limits a user may raise or lower on `serve` (schema/limits.h): a film longer than
+// --max-film-frames is 422 too_long naming the flag; a body over --max-body-mb is 413.
+TEST(ServeProcess, LimitFlagsSetTheServedLimits) {
+  testing::TempDir dir;
+  const fs::path db = make_catalog(dir);
+  ServeProcess serve(db, dir / "serve.log", {"--render-workers", "0", "--max-film-frames", "24", "--max-body-mb", "1"});
+  ASSERT_GT(serve.port(), 0) << testing::read_file(dir / "serve.log");
+  auto post = [&](const std::string& target, const std::string& type, const std::string& body) {
+    testing::RawConnection c(serve.port());
+    c.send("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer tok\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    return c.read_response(60);
+  };
+  const auto film = [](int seconds) {
+    return json{{"manuscript", "A red circle over the sea. [[duration: " + std::to_string(seconds) + "s]]"},
+                {"format", "text"}, {"fps", 4}}.dump();
+  };
+  const testing::RawResponse long_film = post("/api/v1/films", "application/json", film(10));
+  EXPECT_EQ(long_film.status, 422) << long_film.body;
+  EXPECT_NE(long_film.body.find("too_long"), std::string::npos) << long_film.body;
+  EXPECT_NE(long_film.body.find("this server's film length limit is 24 frames (palimpsest serve --max-film-frames raises it)"),
+            std::string::npos)
+      << long_film.body;
+  EXPECT_EQ(post("/api/v1/films", "application/json", film(6)).status, 202);
+  EXPECT_EQ(post("/api/v1/search?q=x", "image/png", std::string((1 << 20) + 1, 'x')).status, 413);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "indexer/media/image_codec.h"
 #include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
+#include "schema/job_queue.h"
 #include "schema/film_store.h"
 #include "server/http_server.h"
 #include "tests/common/test_support.h"

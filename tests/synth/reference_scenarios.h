@@ -20,7 +20,9 @@ namespace palimpsest::reference {
 
 inline constexpr int kWidth = 32, kHeight = 24;
 
-// A record image: a smooth colour field plus a per-record texture.
+// A record image of the frame's size: a smooth colour field plus a per-record texture, so that
+// records differ everywhere and each pixel's source is identifiable (renderer_test.cpp uses it
+// too).
 inline RgbImage record_image(std::int64_t id) {
   RgbImage image(kWidth, kHeight);
   std::uint32_t state = static_cast<std::uint32_t>(id) * 2654435761u + 1u;

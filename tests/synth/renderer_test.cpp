@@ -14,28 +14,14 @@
 #include "synth/frame_renderer.h"
 #include "synth/keyframe_interpolation.h"
 #include "synth/provenance.h"
+#include "tests/synth/reference_scenarios.h"
 
 namespace palimpsest {
 namespace {
 
-constexpr int kWidth = 32, kHeight = 24;
-
-// A record image of the frame's size: a smooth colour field plus a per-record texture, so that
-// records differ everywhere and each pixel's source is identifiable.
-RgbImage record_image(std::int64_t id) {
-  RgbImage image(kWidth, kHeight);
-  std::uint32_t state = static_cast<std::uint32_t>(id) * 2654435761u + 1u;
-  for (int y = 0; y < kHeight; ++y) {
-    for (int x = 0; x < kWidth; ++x) {
-      state = state * 1664525u + 1013904223u;
-      std::uint8_t* p = image.row(y) + x * 3;
-      p[0] = static_cast<std::uint8_t>((id * 70 + x * 5 + (state >> 27)) % 256);
-      p[1] = static_cast<std::uint8_t>((id * 40 + y * 7 + ((state >> 19) & 31)) % 256);
-      p[2] = static_cast<std::uint8_t>((id * 110 + (x + y) * 3 + ((state >> 11) & 31)) % 256);
-    }
-  }
-  return image;
-}
+using reference::kHeight;
+using reference::kWidth;
+using reference::record_image;
 
 RecordImageSource source() { return [](std::int64_t id) { return record_image(id); }; }
 
