@@ -57,10 +57,6 @@ ProvenanceRow read_provenance(const Statement& s, int first) {
   "film_id, sample_rate, samples, interval_samples, fps, clips, gain_db, mix_lufs, output_lufs, " \
   "true_peak_dbtp, warnings, created_at"
 
-std::optional<double> optional_real(const Statement& s, int column) {
-  return s.is_null(column) ? std::nullopt : std::optional<double>(s.real(column));
-}
-
 // -inf (a silent soundtrack's loudness) is stored as NULL.
 void bind_finite(Statement& s, int index, const std::optional<double>& value) {
   if (value && std::isfinite(*value))
