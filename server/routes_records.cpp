@@ -257,7 +257,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
       return f;
     };
     for (const RecordUse& use : catalog.films().record_uses(r.id, limit))
-      film(use.film_id, use.film_title)["frames"].push_back({{"frame", use.frame}, {"role", use.role}, {"weight", use.weight}});
+      film(use.film_id, use.film_title)["frames"].push_back({{"frame", use.frame}, {"role", std::string(to_string(use.role))}, {"weight", use.weight}});
     for (const RecordHeard& heard : catalog.films().record_heard(r.id, limit))
       film(heard.film_id, heard.film_title)["heard"].push_back(record_heard_json(heard));
     nlohmann::json list = nlohmann::json::array();

@@ -79,7 +79,7 @@ function whereInSource(r) {
 }
 
 function show(...nodes) {
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 function showError(e) {

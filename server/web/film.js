@@ -108,7 +108,7 @@ function shotStrip(film, onPick) {
     const key = s.keyframes && s.keyframes[0];
     const status = s.picture_status || s.status;
     const warnings = (s.warnings || []).map(warningText);
-    const line = s.raw_text || s.text || "";
+    const line = s.text || s.raw_text || "";
     const button = el("button", { type: "button", class: "shot" + (typeof status === "string" ? " shot-" + status : "") + (warnings.length ? " has-warning" : ""),
       "data-shot": String(s.index), "data-start": String(s.start_frame), role: "listitem",
       style: `flex-grow:${Math.max(1, s.end_frame - s.start_frame)}`,

@@ -160,7 +160,7 @@ function filmUses(f, film) {
       if (links.length) links.push(", ");
       links.push(el("a", { href: `#/film/${f.film_id}/${range[0]}`, class: "use-link" }, rangeText(range)));
     }
-    const shot = g.shot ? el("span", {}, `shot ${g.shot.index + 1}`, el("span", { class: "muted" }, " " + (g.shot.raw_text || g.shot.text || ""))) : el("span", { class: "muted" }, "between shots");
+    const shot = g.shot ? el("span", {}, `shot ${g.shot.index + 1}`, el("span", { class: "muted" }, " " + (g.shot.text || g.shot.raw_text || ""))) : el("span", { class: "muted" }, "between shots");
     return el("tr", { "data-role": g.role },
       el("td", {}, shot), el("td", {}, g.role), el("td", {}, ...links),
       el("td", { class: "w" }, el("div", { class: "weight role-" + g.role }, el("span", { class: "bar", "aria-hidden": "true" },

@@ -351,6 +351,7 @@ TEST_F(FilmsApiTest, FrameProvenanceFollowsTheFrame) {
   ASSERT_EQ(uses["films"].size(), 1u);
   EXPECT_EQ(uses["films"][0]["film_id"], id);
   EXPECT_EQ(uses["films"][0]["frames"].size(), 6u);
+  for (const json& use : uses["films"][0]["frames"]) EXPECT_EQ(use["role"], "denoiser") << use.dump();  // its spelling, not a number
 }
 
 TEST_F(FilmsApiTest, FilmProvenanceAndOtio) {
