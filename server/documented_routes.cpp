@@ -28,6 +28,7 @@ const std::vector<DocumentedRoute>& documented_routes() {
       {"get", "/api/v1/films/{id}/metrics"},
       {"get", "/api/v1/films/{id}/credits.csv"},
       {"get", "/api/v1/films/{id}/credits.html"},
+      {"get", "/api/v1/films/{id}/sweeps"},
       {"post", "/api/v1/sweeps"},
       {"get", "/api/v1/sweeps/{id}"},
       {"get", "/api/v1/sweeps/{id}/sheet.png"},

@@ -156,6 +156,21 @@ function metricsPlot(m, frameCount, onPick) {
   return wrap;
 }
 
+// The film's sweeps (palimpsest sweep, POST /api/v1/sweeps): each one's axes, state and contact
+// sheet (rows = combinations, columns = frames).
+function sweepsSection(sweeps) {
+  if (!sweeps.length) return null;
+  const items = sweeps.map((s) => {
+    const axes = ((s.spec && s.spec.axes) || []).map((a) => `${a.name} = ${(a.values || []).join(", ")}`).join(" × ");
+    return el("li", { class: "sweep", "data-sweep": String(s.id) },
+      el("div", {}, `sweep ${s.id} · ${s.state}` + (s.state === "running" ? ` ${pct(s.progress || 0)}` : "") + (axes ? ` · ${axes}` : "")),
+      s.error ? el("p", { class: "error" }, s.error) : null,
+      s.sheet_url ? el("a", { href: media(s.sheet_url), target: "_blank", rel: "noopener" },
+        el("img", { class: "sheet", src: media(s.sheet_url), alt: `contact sheet of sweep ${s.id}`, loading: "lazy" })) : null);
+  });
+  return el("section", { id: "sweeps" }, el("h3", {}, `Sweeps (${sweeps.length})`), el("ul", { class: "sweeps" }, ...items));
+}
+
 async function showFilm(id, startFrame) {
   let film;
   try {
@@ -225,9 +240,10 @@ async function showFilm(id, startFrame) {
     go(i >= 0 ? i : nearest(s.start_frame));
   });
   const plotSlot = el("div", { id: "metrics-slot" });
+  const sweepSlot = el("div", { id: "sweeps-slot" });
   const video = film.video_url ? el("video", { id: "film-video", controls: true, preload: "metadata", src: media(film.video_url) }) : null;
   const panel = el("aside", { id: "provenance", "aria-label": "Provenance of the current frame", "aria-live": "polite" }, el("p", {}, "Loading…"));
-  show(...head, el("div", { class: "film" }, el("div", {}, stage, legend, strip, controls, help, plotSlot, video), panel));
+  show(...head, el("div", { class: "film" }, el("div", {}, stage, legend, strip, controls, help, plotSlot, video, sweepSlot), panel));
 
   // One record highlighted at a time, in the legend, the panel and (by colour) the map.
   let highlighted = null;
@@ -278,6 +294,10 @@ async function showFilm(id, startFrame) {
   api(`/api/v1/films/${id}/metrics`).then((m) => {
     plot = metricsPlot(m, film.frame_count, (n) => go(nearest(n)));
     if (plot) { plotSlot.replaceChildren(plot); plot.moveMarker(frameNumbers[index]); }
+  }).catch(() => {});
+  api(`/api/v1/films/${id}/sweeps`).then((b) => {
+    const section = sweepsSection(b.sweeps || []);
+    if (section) sweepSlot.replaceChildren(section);
   }).catch(() => {});
   let shown = -1;
   let requestSeq = 0;

@@ -104,5 +104,19 @@ TEST_F(LanguageMetricsTest, SweepJobsAreTheirOwnKind) {
   EXPECT_EQ(films().get(film_)->status, FilmStatus::planned);
 }
 
+TEST_F(LanguageMetricsTest, AFilmsSweepsAreListedNewestFirst) {
+  JobQueue& jobs = catalog_->jobs();
+  EXPECT_TRUE(jobs.sweeps(film_).empty());
+  const std::int64_t first = jobs.create(film_, {{"spec", nlohmann::json::object()}}, "sweep");
+  jobs.create(film_, nlohmann::json::object());  // a render is not a sweep
+  const std::int64_t second = jobs.create(film_, {{"spec", nlohmann::json::object()}}, "sweep");
+  const std::vector<JobRow> sweeps = jobs.sweeps(film_);
+  ASSERT_EQ(sweeps.size(), 2u);
+  EXPECT_EQ(sweeps[0].id, second);
+  EXPECT_EQ(sweeps[1].id, first);
+  EXPECT_EQ(sweeps[1].kind, "sweep");
+  EXPECT_TRUE(jobs.sweeps(film_ + 1).empty());
+}
+
 }  // namespace
 }  // namespace palimpsest

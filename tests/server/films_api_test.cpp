@@ -19,7 +19,7 @@
 #include "server/documented_routes.h"
 #include "server/http_server.h"
 #include "synth/film_maker.h"
-#include "synth/provenance.h"
+#include "server/record_json.h"
 #include "tests/common/test_support.h"
 #include "tests/synth/sound_archive.h"
 #include "schema/film_store.h"
@@ -752,13 +752,7 @@ TEST_F(FilmsApiTest, RestartResumesARender) {
 
 // ---- What the viewer reads: map colours, render states, credits ----
 
-std::string colour_hex(std::int64_t record_id) {
-  std::uint8_t rgb[3];
-  record_colour(record_id, rgb);
-  char text[8];
-  std::snprintf(text, sizeof text, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
-  return text;
-}
+using server::record_colour_hex;
 
 // The map legend matches map pixels to records by colour: each pixel entry and share carries the
 // colour synth draws the record in; guidance, which lends no pixels, has none.
@@ -773,15 +767,15 @@ TEST_F(FilmsApiTest, ProvenanceCarriesEachRecordsMapColour) {
       EXPECT_TRUE(e["colour"].is_null()) << e.dump();
       continue;
     }
-    EXPECT_EQ(e["colour"], colour_hex(e["record_id"].get<std::int64_t>())) << e.dump();
+    EXPECT_EQ(e["colour"], record_colour_hex(e["record_id"].get<std::int64_t>())) << e.dump();
     colours.insert(e["colour"].get<std::string>());
   }
   EXPECT_EQ(colours.size(), 2u);  // images 0 and 2: two records, two colours
   const json film = get_json(base + "/provenance", 200);
   for (const json& s : film["shares"])
-    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
+    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], record_colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
   for (const json& s : film["shots"][0]["shares"])
-    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
+    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], record_colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
 }
 
 // A film left "rendering" by a process that died (no job, no progress) is shown as stopped, with

@@ -1,9 +1,15 @@
 // The viewer's reports, without a server: the credits' CSV and HTML writers (escaping of catalog
-// text, frame ranges) and how a film's render state is judged from the catalog's rows.
+// text, frame ranges), the map colours the legend shows, and how a film's render state is judged
+// from the catalog's rows.
+#include <iomanip>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "server/film_credits.h"
+#include "server/record_json.h"
 #include "server/render_state.h"
+#include "synth/provenance.h"
 
 namespace palimpsest::server {
 namespace {
@@ -59,6 +65,26 @@ TEST(CreditsHtml, EscapesCatalogTextAndLinksFrames) {
   EXPECT_NE(html.find("<a href=\"/#/record/12\">"), std::string::npos);
   // Language has no record page.
   EXPECT_EQ(html.find("/#/record/0\""), std::string::npos);
+}
+
+// The legend's colours are the map's: synth's record_colour, as #rrggbb; language is white.
+TEST(MapColour, IsTheColourTheMapDrawsARecordIn) {
+  EXPECT_EQ(record_colour_hex(kLanguageRecord), "#ffffff");
+  for (std::int64_t id : {1, 2, 17, 123456}) {
+    std::uint8_t rgb[3];
+    record_colour(id, rgb);
+    std::ostringstream expected;
+    expected << '#' << std::hex << std::setfill('0');
+    for (std::uint8_t c : rgb) expected << std::setw(2) << static_cast<int>(c);
+    EXPECT_EQ(record_colour_hex(id), expected.str()) << id;
+  }
+  EXPECT_NE(record_colour_hex(1), record_colour_hex(2));
+  nlohmann::json guidance = {{"record_id", 4}, {"role", "guidance"}};
+  add_map_colour(guidance);
+  EXPECT_TRUE(guidance["colour"].is_null());
+  nlohmann::json borrowed = {{"record_id", 4}, {"role", "borrowed"}};
+  add_map_colour(borrowed);
+  EXPECT_EQ(borrowed["colour"], record_colour_hex(4));
 }
 
 TEST(CatalogTime, ReadsSqliteTimestamps) {
