@@ -873,13 +873,14 @@ TEST_F(FilmsApiTest, CreditsAgreeWithTheProvenanceApi) {
     for (const json& e : get_json(base + "/frames/" + std::to_string(n) + "/provenance", 200)["entries"])
       frames_of[{e["record_id"].get<std::int64_t>(), e["role"].get<std::string>()}].insert(n);
   for (const auto& [key, row] : lines) EXPECT_EQ(expand_ranges(row[8]), frames_of[key]) << row[0] << " " << row[4];
-  const auto& key0 = lines[{images_[0], "keyframe"}];
+  auto line = [&](std::int64_t record, const std::string& role) { return lines[{record, role}]; };
+  const auto key0 = line(images_[0], "keyframe");
   EXPECT_EQ(key0[8], "0-3");
   EXPECT_EQ(key0[1], "image");
   EXPECT_EQ(key0[2], "red circle over the sea");
   EXPECT_EQ(fs::path(key0[3]).filename(), "still0.png");
-  EXPECT_EQ(lines[{images_[1], "keyframe"}][8], "4-5");
-  EXPECT_EQ(lines[{text_id_, "guidance"}][8], "0-3");
+  EXPECT_EQ(line(images_[1], "keyframe")[8], "4-5");
+  EXPECT_EQ(line(text_id_, "guidance")[8], "0-3");
 
   auto html = client_->Get((base + "/credits.html").c_str());
   ASSERT_TRUE(html);

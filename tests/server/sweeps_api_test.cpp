@@ -13,6 +13,7 @@
 #include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
 #include "schema/film_store.h"
+#include "schema/job_queue.h"
 #include "server/http_server.h"
 #include "tests/common/test_support.h"
 
