@@ -559,7 +559,7 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   EXPECT_EQ(p["shot"]["index"], 1);
   ASSERT_FALSE(p["entries"].empty());
 
-  // One provenance shape: the API's frame (less its links and record summaries), the film's
+  // One provenance shape: the API's frame (less its links, record summaries and map colours), the film's
   // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
   json api = {{"frame", p["frame"]},
               {"shot", p["shot"]["index"]},
@@ -567,7 +567,10 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
               {"entries", p["entries"]},
               {"heard", p["heard"]},
               {"metrics", p["metrics"]}};
-  for (json& e : api["entries"]) e.erase("record");
+  for (json& e : api["entries"]) {
+    e.erase("record");
+    e.erase("colour");  // the map colour is the API's, for the viewer's legend
+  }
   // The server's films have sound; stills are silent, so frame 5 hears nothing.
   EXPECT_EQ(api["heard"]["records"], json::array()) << p.dump();
   std::string output_dir;
@@ -590,8 +593,8 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   EXPECT_EQ(video->body, "ftypisom");
 }
 
-// The provenance of a film's sound: one shape for a frame in the API (less its links and record
-// summaries), provenance.json and `palimpsest provenance --frame --json`; each record's share of
+// The provenance of a film's sound: one shape for a frame in the API (less its links, record
+// summaries and map colours), provenance.json and `palimpsest provenance --frame --json`; each record's share of
 // the sound; and where a record is heard (reverse provenance).
 TEST_F(FilmsApiTest, SoundProvenanceHasOneShapeEverywhere) {
   testing::SoundArchive archive;
@@ -609,8 +612,11 @@ TEST_F(FilmsApiTest, SoundProvenanceHasOneShapeEverywhere) {
   EXPECT_EQ(p["heard"]["records"][1]["record"]["kind"], "audio");
   EXPECT_EQ(p["heard"]["records"][0]["record"]["kind"], "frame");
   json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]},
-              {"heard", p["heard"]}};
-  for (json& e : api["entries"]) e.erase("record");
+              {"heard", p["heard"]}, {"metrics", p["metrics"]}};
+  for (json& e : api["entries"]) {
+    e.erase("record");
+    e.erase("colour");
+  }
   for (json& h : api["heard"]["records"]) h.erase("record");
   Catalog catalog(db_);
   const json file = json::parse(testing::read_file(fs::path(catalog.films().get(archive.film, false)->output_dir) / "provenance.json"));
@@ -869,9 +875,10 @@ TEST_F(FilmsApiTest, CreditsAgreeWithTheProvenanceApi) {
     EXPECT_EQ(it->second[6], std::to_string(share["frames"].get<std::int64_t>())) << share.dump();
   }
   std::map<std::pair<std::int64_t, std::string>, std::set<std::int64_t>> frames_of;
-  for (int n = 0; n < 6; ++n)
-    for (const json& e : get_json(base + "/frames/" + std::to_string(n) + "/provenance", 200)["entries"])
-      frames_of[{e["record_id"].get<std::int64_t>(), e["role"].get<std::string>()}].insert(n);
+  for (int n = 0; n < 6; ++n) {
+    const json frame = get_json(base + "/frames/" + std::to_string(n) + "/provenance", 200);
+    for (const json& e : frame["entries"]) frames_of[{e["record_id"].get<std::int64_t>(), e["role"].get<std::string>()}].insert(n);
+  }
   for (const auto& [key, row] : lines) EXPECT_EQ(expand_ranges(row[8]), frames_of[key]) << row[0] << " " << row[4];
   auto line = [&](std::int64_t record, const std::string& role) { return lines[{record, role}]; };
   const auto key0 = line(images_[0], "keyframe");
