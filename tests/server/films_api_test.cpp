@@ -559,8 +559,8 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   EXPECT_EQ(p["shot"]["index"], 1);
   ASSERT_FALSE(p["entries"].empty());
 
-  // One provenance shape: the API's frame (less its links, record summaries and map colours), the film's
-  // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
+  // One provenance shape: the API's frame (less its links, record summaries and map colours), the
+  // film's provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
   json api = {{"frame", p["frame"]},
               {"shot", p["shot"]["index"]},
               {"diffused", p["diffused"]},
