@@ -124,9 +124,13 @@ void send_similar(ApiContext& context, const httplib::Request& req, httplib::Res
   const ClipModelInfo& model = encoder->info();
   const auto model_row = catalog.embeddings().find_model(model.name, model.weights_sha256);
   const auto vector = model_row ? catalog.embeddings().get(r.id, model_row->id) : std::nullopt;
-  if (!vector)
+  if (!vector) {
+    // Audio segments and unsure transcripts are never embedded; anything else is, by ingest.
+    const bool never = r.kind == RecordKind::audio || is_low_confidence_speech(r);
     throw ApiError{409, "no_vector", "record " + std::to_string(r.id) + " has no vector of model " + model.name +
-                                         " yet (ingest embeds it)"};
+                                         (never ? " (audio segments and low-confidence transcripts are not embedded)"
+                                                : " yet (ingest embeds it)")};
+  }
   std::map<std::int64_t, std::optional<RecordRow>> rows;
   auto row = [&](std::int64_t id) -> const std::optional<RecordRow>& {
     auto it = rows.find(id);

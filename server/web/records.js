@@ -127,13 +127,15 @@ function recordBody(r) {
               style: `left:${(100 * x / size[0]).toFixed(2)}%;top:${(100 * y / size[1]).toFixed(2)}%;width:${(100 * bw / size[0]).toFixed(2)}%;height:${(100 * bh / size[1]).toFixed(2)}%` }));
           }
     nodes.push(figure);
-    if (meta.low_confidence) nodes.push(el("p", { class: "warning" }, `Low OCR confidence (${meta.confidence}): some characters may be wrong.`));
+    if (meta.low_confidence) nodes.push(el("p", { class: "warning" }, `Low OCR confidence (${Number(meta.confidence).toFixed(1)}): some characters may be wrong.`));
   } else if (r.kind === "frame") {
     nodes.push(el("video", { id: "record-video", controls: true, preload: "metadata", src: media(r.media_url) + `#t=${(r.ts_ms / 1000).toFixed(3)}` }));
   } else if (r.thumbnail_url) {
     nodes.push(el("img", { class: "record-picture", src: media(r.thumbnail_url), alt: r.title || "" }));
   }
-  if (r.text) nodes.push(el("blockquote", { class: "record-text", id: "record-text" }, r.text));
+  // A transcript's words are shown above, on their times.
+  const wordsShown = r.kind === "speech" && Array.isArray(meta.words) && meta.words.length;
+  if (r.text && !wordsShown) nodes.push(el("blockquote", { class: "record-text", id: "record-text" }, r.text));
   return nodes;
 }
 
@@ -190,7 +192,7 @@ async function showRecord(id) {
         similar.replaceChildren(el("p", { class: "error" }, e.message));
       }
     });
-    const links = Object.entries(r.links || {}).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((x) => [name, x]))
+    const links = Object.entries(r.links || {}).filter(([name]) => /_record_ids?$/.test(name)).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((x) => [name, x]))
       .filter(([, x]) => Number.isInteger(x))
       .map(([name, x]) => el("a", { href: "#/record/" + x, class: "linked-record" }, `${name.replace(/_record_ids?$/, "")} #${x}`));
     show(
