@@ -1,5 +1,6 @@
 #include "server/render_state.h"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -51,6 +52,11 @@ nlohmann::json render_state_json(const FilmRow& film, const std::optional<JobRow
                                 std::to_string(film.id) + "` resumes it");
   }
   return state("planned");
+}
+
+nlohmann::json render_state_json(const FilmRow& film, const std::optional<JobRow>& job, const ServerOptions& options) {
+  const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return render_state_json(film, job, {options.job_stale_after_s, options.render_stale_after_s}, now_s);
 }
 
 }  // namespace palimpsest::server

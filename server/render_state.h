@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "schema/catalog_rows.h"
+#include "server/http_server.h"
 
 namespace palimpsest::server {
 
@@ -31,6 +32,8 @@ struct RenderStaleness {
 // failed)}. `now_s` is the Unix time to judge by.
 nlohmann::json render_state_json(const FilmRow& film, const std::optional<JobRow>& job,
                                  const RenderStaleness& staleness, double now_s);
+// The same, now, with the server's staleness limits.
+nlohmann::json render_state_json(const FilmRow& film, const std::optional<JobRow>& job, const ServerOptions& options);
 
 // A catalog timestamp (SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'), UTC) as Unix seconds; nullopt
 // when it does not read.

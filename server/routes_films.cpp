@@ -5,7 +5,6 @@
 // make_film) and integers parsed from the request; no request text ever becomes part of a path.
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -95,14 +94,6 @@ json job_json(const std::optional<JobRow>& job) {
 
 bool has_video(const FilmRow& f) { return f.status == FilmStatus::done && !f.video_path.empty(); }
 
-RenderStaleness staleness(const ServerOptions& options) {
-  return {options.job_stale_after_s, options.render_stale_after_s};
-}
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job, const ServerOptions& options) {
   const std::string base = film_base(f.id);
   return {{"id", f.id},
@@ -119,7 +110,7 @@ json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job, const
           {"poster_url", f.frames_rendered > 0 ? json(base + "/frames/0.png") : json()},
           {"video_url", has_video(f) ? json(base + "/video.mp4") : json()},
           {"job", job_json(job)},
-          {"render", render_state_json(f, job, staleness(options), now_s())}};
+          {"render", render_state_json(f, job, options)}};
 }
 
 json shot_json(const Shot& shot) {

@@ -62,6 +62,20 @@ function heardSection(heard) {
     items.length ? el("ul", { class: "heard-list" }, ...items) : el("p", { class: "muted" }, "Silence."));
 }
 
+// Where a shot's pictures come from (the planner's account, when the film JSON has it):
+// own, borrowed (from another shot, for a bounded time) or empty.
+const pictureStatus = (s) => (s.pictures && s.pictures.status) || s.picture_status || null;
+function pictureNote(s) {
+  const p = s.pictures;
+  const status = pictureStatus(s);
+  if (!status || status === "own") return "";
+  const parts = [`pictures: ${status}`];
+  if (p && p.from_shot !== null && p.from_shot !== undefined) parts.push(`borrowed from shot ${p.from_shot + 1}`);
+  if (p && p.borrowed_frames) parts.push(`${p.borrowed_frames} frames borrowed`);
+  if (p && p.empty_frames) parts.push(`${p.empty_frames} frames without a picture`);
+  return parts.join(", ");
+}
+
 const warningText = (w) => (typeof w === "string" ? w : (w && (w.message || w.text)) || JSON.stringify(w));
 
 function renderProvenance(panel, p, shotShares) {
@@ -72,9 +86,9 @@ function renderProvenance(panel, p, shotShares) {
     const meta = [`shot ${shot.index + 1}`, `frames ${shot.start_frame}–${shot.end_frame - 1}`, `line ${shot.source_line}`];
     if (shot.character) meta.push(shot.character);
     if (shot.scene) meta.push(shot.scene);
-    const status = shot.picture_status || shot.status;
-    if (typeof status === "string") meta.push(`picture: ${status}`);
     nodes.push(el("div", { class: "shot-meta" }, meta.join(" · ") + (p.diffused ? "" : " · in-between (cadence) frame")));
+    const note = pictureNote(shot);
+    if (note) nodes.push(el("p", { class: "warning", id: "shot-pictures" }, note));
     for (const w of shot.warnings || []) nodes.push(el("p", { class: "warning" }, warningText(w)));
   } else {
     nodes.push(el("p", { class: "muted", id: "shot-line" }, "This frame is in a gap between shots."));
@@ -106,10 +120,12 @@ function shotStrip(film, onPick) {
   const strip = el("div", { class: "shot-strip", id: "shot-strip", role: "list", "aria-label": "Shots" });
   for (const s of film.shots || []) {
     const key = s.keyframes && s.keyframes[0];
-    const status = s.picture_status || s.status;
+    const status = pictureStatus(s);
     const warnings = (s.warnings || []).map(warningText);
+    const note = pictureNote(s);
+    if (note) warnings.unshift(note);
     const line = s.text || s.raw_text || "";
-    const button = el("button", { type: "button", class: "shot" + (typeof status === "string" ? " shot-" + status : "") + (warnings.length ? " has-warning" : ""),
+    const button = el("button", { type: "button", class: "shot" + (status ? " shot-" + status : "") + (warnings.length ? " has-warning" : ""),
       "data-shot": String(s.index), "data-start": String(s.start_frame), role: "listitem",
       style: `flex-grow:${Math.max(1, s.end_frame - s.start_frame)}`,
       title: `shot ${s.index + 1}, frames ${s.start_frame}–${s.end_frame - 1}: ${line}` + (warnings.length ? "\n⚠ " + warnings.join("\n⚠ ") : "") },
@@ -196,7 +212,11 @@ async function showFilm(id, startFrame) {
     film.timeline_otio_url ? el("span", {}, " · ", el("a", { href: media(film.timeline_otio_url) }, "timeline (.otio)")) : null,
     film.video_url ? el("span", {}, " · ", el("a", { href: media(film.video_url) }, "video (MP4)")) : null);
   const warnings = (film.warnings || []).map((w) => el("li", {}, warningText(w)));
-  const head = [title, info, renderNote(film), links, warnings.length ? el("ul", { class: "warnings", id: "film-warnings" }, ...warnings) : null];
+  const pics = film.pictures;
+  const picturesLine = pics && pics.shots !== undefined
+    ? el("p", { class: pics.borrowed || pics.empty ? "warning" : "muted", id: "film-pictures" },
+      `${pics.shots} shots: ${pics.own} with their own pictures, ${pics.borrowed} borrowed, ${pics.empty} empty`) : null;
+  const head = [title, info, renderNote(film), links, picturesLine, warnings.length ? el("ul", { class: "warnings", id: "film-warnings" }, ...warnings) : null];
   // While it renders, the page follows: reloaded every few seconds at the frame being looked at.
   // A stopped render is not followed: nothing will change until it is resumed.
   const live = isLive(film);

@@ -110,7 +110,9 @@ function followRender(id, status) {
         el("p", {}, el("a", { href: "#/film/" + id, id: "new-film-link" }, f.title || "film " + id), " ", statusBadge(f),
           ` ${f.frames_rendered}/${f.frame_count} frames`),
         isLive(f) ? el("progress", { id: "new-film-progress", max: "1", value: String(f.progress || 0) }) : null,
-        renderNote(f), warnings.length ? el("ul", { class: "warnings" }, ...warnings) : null);
+        renderNote(f),
+        f.pictures && f.pictures.shots !== undefined ? el("p", { class: "muted" }, `${f.pictures.shots} shots: ${f.pictures.own} with their own pictures, ${f.pictures.borrowed} borrowed, ${f.pictures.empty} empty`) : null,
+        warnings.length ? el("ul", { class: "warnings" }, ...warnings) : null);
       if (isLive(f) || state === "planned") timer = setTimeout(poll, 1000);
     } catch (e) {
       status.replaceChildren(el("p", { class: "error" }, e.message));
