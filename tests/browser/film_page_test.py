@@ -166,7 +166,8 @@ def main():
     browser = None
     ok = False
     try:
-        reuse = os.environ.get("PALIMPSEST_BROWSER_DEMO")  # a folder from `palimpsest demo --out`
+        # A folder from `palimpsest demo --out` (quicker reruns; the test adds its stopped film to it).
+        reuse = os.environ.get("PALIMPSEST_BROWSER_DEMO")
         if reuse:
             db = os.path.join(reuse, "palimpsest.db")
         else:
