@@ -61,7 +61,13 @@ TEST_F(LanguageMetricsTest, LanguageShareAndMetricsRoundTrip) {
   EXPECT_EQ(rows[2].record_id, kLanguageRecord);
   EXPECT_EQ(rows[2].role, ProvenanceRole::language);
   EXPECT_DOUBLE_EQ(rows[2].weight, 0.1);
-  EXPECT_EQ(films().all_frame_provenance(film_)[0].second, rows);
+  const std::vector<ProvenanceRow> all = films().all_frame_provenance(film_)[0].second;
+  ASSERT_EQ(all.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(all[i].record_id, rows[i].record_id);
+    EXPECT_EQ(all[i].role, rows[i].role);
+    EXPECT_DOUBLE_EQ(all[i].weight, rows[i].weight);
+  }
   EXPECT_EQ(films().frame_provenance(film_, 1).size(), 1u);  // no language row for a share of 0
   bool language = false;
   for (const FilmShareRow& s : films().shares(film_))
@@ -72,7 +78,7 @@ TEST_F(LanguageMetricsTest, LanguageShareAndMetricsRoundTrip) {
     }
   EXPECT_TRUE(language);
   EXPECT_EQ(films().shot_shares(film_).size(), 3u);
-  EXPECT_EQ(frame_provenance_json(*stored, rows)["metrics"]["clip_score"], 0.31);
+  EXPECT_EQ(frame_provenance_json(*stored, rows, std::nullopt)["metrics"]["clip_score"], 0.31);
 
   // Writing the frame again replaces its share; clearing forgets it.
   films().put_frame(film_, {0, 0, true, true}, {{ids_[0], ProvenanceRole::keyframe, 1.0}});
