@@ -299,12 +299,22 @@ def main():
 
 
 def check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, artifacts):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    # Pages re-render when their data arrives: an element found a moment ago may be gone.
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
 
     def css(selector):
         return browser.find_elements(By.CSS_SELECTOR, selector)
+
+    def cards(selector):
+        """(record id, text) of the cards now on the page, read in one go."""
+        return browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((c) => [Number(c.dataset.record), c.innerText]);",
+            selector)
 
     def hover(element):
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
@@ -353,10 +363,10 @@ def check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, a
     browser.get(f"{server.base}/#/record/{rid}")
     wait.until(lambda b: css("#find-similar"))
     css("#find-similar")[0].click()
-    wait.until(lambda b: css("#similar-results .card"))
-    shown = [c.get_attribute("data-record") for c in css("#similar-results .card")]
-    api_order = [str(r["id"]) for r in http_json(f"{server.base}/api/v1/records/{rid}/similar?k=12")["results"]]
-    assert shown == api_order and str(rid) not in shown, (shown, api_order)
+    wait.until(lambda b: cards("#similar-results .card"))
+    shown = [r for r, _ in cards("#similar-results .card")]
+    api_order = [r["id"] for r in http_json(f"{server.base}/api/v1/records/{rid}/similar?k=12")["results"]]
+    assert shown == api_order and rid not in shown, (shown, api_order)
 
     # Search filters: kind and mode are in the hash and every hit is of that kind.
     browser.get(f"{server.base}/#/films")
@@ -365,13 +375,13 @@ def check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, a
     Select(browser.find_element(By.ID, "kind")).select_by_value("subtitle")
     Select(browser.find_element(By.ID, "mode")).select_by_value("lexical")
     browser.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
-    wait.until(lambda b: css("#search-results .card") or "Nothing found" in b.find_element(By.ID, "view").text)
+    wait.until(lambda b: cards("#search-results .card") or "Nothing found" in b.find_element(By.ID, "view").text)
     assert "kind=subtitle" in browser.current_url and "mode=lexical" in browser.current_url, browser.current_url
-    cards = css("#search-results .card")
-    assert cards, "a lexical subtitle search for 'red circle' found nothing in the demo archive"
-    for c in cards:
-        assert c.text.startswith("subtitle · "), c.text
-        assert re.search(r"\d+:\d\d\.\d–\d+:\d\d\.\d", c.find_element(By.CSS_SELECTOR, ".where").text), c.text
+    found = cards("#search-results .card")
+    assert found, "a lexical subtitle search for 'red circle' found nothing in the demo archive"
+    for _, text in found:
+        assert text.startswith("subtitle · "), text
+        assert re.search(r"\n\d+:\d\d\.\d–\d+:\d\d\.\d\n", text), text  # its time range
 
     # The image search state: shown while an image is chosen, cleared by its button.
     picture = next(os.path.join(d, f) for d, _, fs in os.walk(work) for f in sorted(fs) if f.endswith((".png", ".jpg")))
@@ -384,14 +394,14 @@ def check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, a
 
     # The records browser: filtered by kind, paged by keyset.
     browser.get(f"{server.base}/#/records")
-    wait.until(lambda b: css("#record-list .card"))
-    first_page = [int(c.get_attribute("data-record")) for c in css("#record-list .card")]
+    wait.until(lambda b: cards("#record-list .card"))
+    first_page = [r for r, _ in cards("#record-list .card")]
     css("#next-page")[0].click()
-    wait.until(lambda b: "after=" in b.current_url and css("#record-list .card") and
-               int(css("#record-list .card")[0].get_attribute("data-record")) > max(first_page))
+    wait.until(lambda b: "after=" in b.current_url and cards("#record-list .card") and
+               min(r for r, _ in cards("#record-list .card")) > max(first_page))
     Select(browser.find_element(By.ID, "records-kind")).select_by_value("image")
-    wait.until(lambda b: "kind=image" in b.current_url and css("#record-list .card") and
-               all(c.text.startswith("image · ") for c in css("#record-list .card")))
+    wait.until(lambda b: "kind=image" in b.current_url and cards("#record-list .card") and
+               all(text.startswith("image · ") for _, text in cards("#record-list .card")))
 
     # A render whose process died: "stopped", with how to resume, never a progress bar.
     browser.get(f"{server.base}/#/films")
