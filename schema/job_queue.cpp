@@ -63,6 +63,14 @@ std::optional<JobRow> JobQueue::latest(std::int64_t film_id) {
   return read_job(s);
 }
 
+std::vector<JobRow> JobQueue::sweeps(std::int64_t film_id) {
+  Statement& s = db_.statement("SELECT " JOB_COLUMNS " FROM jobs WHERE film_id = ?1 AND kind = 'sweep' ORDER BY id DESC");
+  s.bind(1, film_id);
+  std::vector<JobRow> out;
+  while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
 std::optional<JobRow> JobQueue::claim(std::string_view owner) {
   // One statement: two processes can never claim the same job.
   Statement& s = db_.statement(

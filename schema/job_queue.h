@@ -23,6 +23,8 @@ class JobQueue {
   std::optional<JobRow> get(std::int64_t id);
   // The newest render job of a film, if any.
   std::optional<JobRow> latest(std::int64_t film_id);
+  // A film's sweep jobs, newest first.
+  std::vector<JobRow> sweeps(std::int64_t film_id);
   // Oldest queued job -> running for `owner` (attempts + 1, heartbeat now); nullopt when none.
   std::optional<JobRow> claim(std::string_view owner);
   // Progress in [0, 1] and heartbeat; false when the job is no longer running for `owner`

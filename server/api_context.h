@@ -102,6 +102,7 @@ void register_film_routes(httplib::Server& server, ApiContext& context, RenderJo
 void register_sweep_routes(httplib::Server& server, ApiContext& context, RenderJobs& jobs);
 void register_search_routes(httplib::Server& server, ApiContext& context);
 void register_model_routes(httplib::Server& server, ApiContext& context);
+void register_credits_routes(httplib::Server& server, ApiContext& context);
 void register_static_routes(httplib::Server& server);
 
 }  // namespace palimpsest::server

@@ -156,6 +156,7 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>()) 
   server::register_model_routes(s.http, *s.context);
   server::register_film_routes(s.http, *s.context, *s.jobs);
   server::register_sweep_routes(s.http, *s.context, *s.jobs);
+  server::register_credits_routes(s.http, *s.context);
   server::register_static_routes(s.http);
 }
 

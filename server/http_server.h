@@ -41,6 +41,7 @@ struct ServerOptions {
   double job_heartbeat_s = 2;            // a running job's heartbeat interval
   double job_stale_after_s = 20;         // a running job without a heartbeat this long is orphaned
   int job_max_attempts = 3;              // an orphaned job is resumed this many times, then failed
+  double render_stale_after_s = 120;     // a film "rendering" without a live job or progress this long: "stopped"
   std::function<void(const std::string&)> log;  // access log lines; null: stderr
 };
 

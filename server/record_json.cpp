@@ -1,6 +1,9 @@
 #include "server/record_json.h"
 
+#include <cstdio>
+
 #include "schema/catalog_json.h"
+#include "synth/provenance.h"
 
 namespace palimpsest::server {
 namespace {
@@ -30,6 +33,19 @@ nlohmann::json api_record_json(const RecordRow& r) {
   j["films_url"] = base + "/films";
   j["links"] = record_links_json(r);
   return j;
+}
+
+std::string record_colour_hex(std::int64_t record_id) {
+  std::uint8_t rgb[3];
+  record_colour(record_id, rgb);
+  char text[8];
+  std::snprintf(text, sizeof text, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return text;
+}
+
+void add_map_colour(nlohmann::json& entry) {
+  const bool lends_pixels = entry.value("role", std::string()) != to_string(ProvenanceRole::guidance);
+  entry["colour"] = lends_pixels ? nlohmann::json(record_colour_hex(entry["record_id"].get<std::int64_t>())) : nlohmann::json();
 }
 
 }  // namespace palimpsest::server

@@ -23,6 +23,7 @@
 #include "server/http_ranges.h"
 #include "server/record_json.h"
 #include "server/render_jobs.h"
+#include "server/render_state.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::server {
@@ -93,7 +94,7 @@ json job_json(const std::optional<JobRow>& job) {
 
 bool has_video(const FilmRow& f) { return f.status == FilmStatus::done && !f.video_path.empty(); }
 
-json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job) {
+json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job, const ServerOptions& options) {
   const std::string base = film_base(f.id);
   return {{"id", f.id},
           {"title", f.title},
@@ -108,7 +109,8 @@ json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job) {
           {"url", base},
           {"poster_url", f.frames_rendered > 0 ? json(base + "/frames/0.png") : json()},
           {"video_url", has_video(f) ? json(base + "/video.mp4") : json()},
-          {"job", job_json(job)}};
+          {"job", job_json(job)},
+          {"render", render_state_json(f, job, options)}};
 }
 
 json shot_json(const Shot& shot) {
@@ -167,8 +169,8 @@ class ShotCache {
   std::map<std::int64_t, std::shared_ptr<const Shots>> films_;
 };
 
-json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline) {
-  json j = film_summary_json(f, catalog.jobs().latest(f.id));
+json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline, const ServerOptions& options) {
+  json j = film_summary_json(f, catalog.jobs().latest(f.id), options);
   const std::string base = film_base(f.id);
   const std::optional<Timeline> timeline = film_timeline(f);
   j["fps"] = timeline ? json(timeline->fps) : json();
@@ -368,7 +370,7 @@ class FilmRoutes {
     const std::int64_t before = query_int(req, "before", 1, INT64_MAX).value_or(0);
     json out = json::array();
     const std::vector<FilmRow> films = catalog.films().list(before, limit);
-    for (const FilmRow& f : films) out.push_back(film_summary_json(f, catalog.jobs().latest(f.id)));
+    for (const FilmRow& f : films) out.push_back(film_summary_json(f, catalog.jobs().latest(f.id), context_.options()));
     const bool more = films.size() == static_cast<std::size_t>(limit);
     send_json(res, {{"films", out}, {"next_before", more ? json(films.back().id) : json()}});
   }
@@ -399,7 +401,7 @@ class FilmRoutes {
     const std::int64_t job_id = catalog.jobs().create(planned.film_id, options);
     jobs_.wake();
     auto film = catalog.films().get(planned.film_id, /*with_timeline=*/false);
-    json body = film_summary_json(*film, catalog.jobs().get(job_id));
+    json body = film_summary_json(*film, catalog.jobs().get(job_id), context_.options());
     body["planning_seconds"] = planned.planning_seconds;
     body["dense"] = encoder != nullptr;
     res.set_header("Location", film_base(planned.film_id));
@@ -416,7 +418,7 @@ class FilmRoutes {
       if (v != "0" && v != "1") throw ApiError{400, "bad_request", "timeline must be 0 or 1"};
       with_timeline = v == "1";
     }
-    send_json(res, film_json(catalog, film, with_timeline));
+    send_json(res, film_json(catalog, film, with_timeline, context_.options()));
   }
 
   // DELETE /api/v1/films/{id}: cancels its render, removes its rows and the server's own files.
@@ -500,7 +502,10 @@ class FilmRoutes {
     json body = frame_provenance_json(frame, catalog.films().frame_provenance(film.id, n),
                                       catalog.films().heard_at_frame(film.id, n));
     RecordSummaries summary(catalog);
-    for (json& e : body["entries"]) e["record"] = summary(e["record_id"].get<std::int64_t>());
+    for (json& e : body["entries"]) {
+      e["record"] = summary(e["record_id"].get<std::int64_t>());
+      add_map_colour(e);
+    }
     if (body["heard"].is_object())
       for (json& h : body["heard"]["records"]) h["record"] = summary(h["record_id"].get<std::int64_t>());
     const std::string base = film_base(film.id);
@@ -524,6 +529,7 @@ class FilmRoutes {
     RecordSummaries summary(catalog);
     auto with_record = [&](json share) {
       share["record"] = summary(share["record_id"].get<std::int64_t>());
+      if (share.contains("role")) add_map_colour(share);
       return share;
     };
     json shares = json::array();

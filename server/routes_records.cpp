@@ -1,5 +1,6 @@
 // GET /api/v1/health, /archives, /records, /records/{id}, /records/{id}/thumbnail.jpg,
-// /records/{id}/media, /records/{id}/films (where a record is seen and heard).
+// /records/{id}/media, /records/{id}/films (where a record is seen and heard),
+// /records/{id}/similar (its nearest records by its own vector).
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "server/http_ranges.h"
 #include "server/record_json.h"
 #include "schema/catalog_json.h"
+#include "schema/embedding_store.h"
 #include "schema/film_store.h"
 
 namespace palimpsest::server {
@@ -108,6 +110,48 @@ void send_pdf_page(const httplib::Request& req, httplib::Response& res, const Re
   send_bytes_ranges(res, bytes, "image/png");
 }
 
+// GET /api/v1/records/{id}/similar?k=&kind=: the records nearest this one's vector of the
+// server's model (itself left out), in the shape of search hits with their dense score.
+void send_similar(ApiContext& context, const httplib::Request& req, httplib::Response& res) {
+  Catalog& catalog = context.catalog();
+  const RecordRow r = require_record(catalog, req.matches[1]);
+  const int k = static_cast<int>(query_int(req, "k", 1, 200).value_or(12));
+  SearchFilter filter;
+  filter.kind = kind_parameter(req);
+  std::shared_ptr<DenseIndex> index = context.dense_index(catalog);
+  ClipEncoder* encoder = context.encoder();
+  if (!index || !encoder) throw ApiError{409, "no_model", "finding similar records needs an embedding model and embedded records"};
+  const ClipModelInfo& model = encoder->info();
+  const auto model_row = catalog.embeddings().find_model(model.name, model.weights_sha256);
+  const auto vector = model_row ? catalog.embeddings().get(r.id, model_row->id) : std::nullopt;
+  if (!vector) {
+    // Audio segments and unsure transcripts are never embedded; anything else is, by ingest.
+    const bool never = r.kind == RecordKind::audio || is_low_confidence_speech(r);
+    throw ApiError{409, "no_vector", "record " + std::to_string(r.id) + " has no vector of model " + model.name +
+                                         (never ? " (audio segments and low-confidence transcripts are not embedded)"
+                                                : " yet (ingest embeds it)")};
+  }
+  std::map<std::int64_t, std::optional<RecordRow>> rows;
+  auto row = [&](std::int64_t id) -> const std::optional<RecordRow>& {
+    auto it = rows.find(id);
+    if (it == rows.end()) it = rows.emplace(id, catalog.record(id)).first;
+    return it->second;
+  };
+  const auto hits = index->search(*vector, k, [&](std::int64_t id) {
+    return id != r.id && row(id) && catalog.record_matches(*row(id), filter);
+  });
+  nlohmann::json results = nlohmann::json::array();
+  for (const ScoredId& hit : hits) {
+    const std::optional<RecordRow>& found = row(hit.record_id);
+    if (!found) continue;
+    nlohmann::json j = api_record_summary_json(*found);
+    j["rank"] = results.size() + 1;
+    j["dense_score"] = hit.score;
+    results.push_back(std::move(j));
+  }
+  send_json(res, {{"record_id", r.id}, {"model", model.name}, {"results", results}});
+}
+
 }  // namespace
 
 void register_record_routes(httplib::Server& server, ApiContext& context) {
@@ -200,6 +244,9 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
     send_file_ranges(res, file, size, media_type(*source));
   });
 
+  server.Get(R"(/api/v1/records/([^/]+)/similar)",
+             [&](const httplib::Request& req, httplib::Response& res) { send_similar(context, req, res); });
+
   server.Get(R"(/api/v1/records/([^/]+)/films)", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
     RecordRow r = require_record(catalog, req.matches[1]);
@@ -214,7 +261,7 @@ void register_record_routes(httplib::Server& server, ApiContext& context) {
       return f;
     };
     for (const RecordUse& use : catalog.films().record_uses(r.id, limit))
-      film(use.film_id, use.film_title)["frames"].push_back({{"frame", use.frame}, {"role", use.role}, {"weight", use.weight}});
+      film(use.film_id, use.film_title)["frames"].push_back({{"frame", use.frame}, {"role", std::string(to_string(use.role))}, {"weight", use.weight}});
     for (const RecordHeard& heard : catalog.films().record_heard(r.id, limit))
       film(heard.film_id, heard.film_title)["heard"].push_back(record_heard_json(heard));
     nlohmann::json list = nlohmann::json::array();

@@ -1,6 +1,6 @@
 // Sweeps: POST /api/v1/sweeps queues a sweep of a planned film (synth/sweep.h) as a job;
 // GET /api/v1/sweeps/{id} says how it stands and, once done, each combination's metrics;
-// GET /api/v1/sweeps/{id}/sheet.png is its contact sheet.
+// GET /api/v1/sweeps/{id}/sheet.png is its contact sheet; GET /api/v1/films/{id}/sweeps lists a film's.
 //
 // Files are found from the job's id (<catalog folder>/sweeps/job-<id>/), never from request text.
 #include <filesystem>
@@ -176,6 +176,17 @@ class SweepRoutes {
     send_json(res, sweep_json(catalog, require_sweep(catalog, req.matches[1])));
   }
 
+  // GET /api/v1/films/{id}/sweeps: the film's sweeps, newest first, each as GET /sweeps/{id}.
+  void of_film(const httplib::Request& req, httplib::Response& res) {
+    Catalog& catalog = context_.catalog();
+    const std::int64_t film_id = parse_id(req.matches[1], "film id");
+    if (!catalog.films().get(film_id, /*with_timeline=*/false))
+      throw ApiError{404, "not_found", "no film " + std::to_string(film_id)};
+    json sweeps = json::array();
+    for (const JobRow& job : catalog.jobs().sweeps(film_id)) sweeps.push_back(sweep_json(catalog, job));
+    send_json(res, {{"film_id", film_id}, {"sweeps", sweeps}});
+  }
+
   // GET /api/v1/sweeps/{id}/sheet.png
   void sheet(const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context_.catalog();
@@ -211,6 +222,7 @@ void register_sweep_routes(httplib::Server& server, ApiContext& context, RenderJ
   server.Post("/api/v1/sweeps", bind(&SweepRoutes::create));
   server.Get(R"(/api/v1/sweeps/([^/]+))", bind(&SweepRoutes::get));
   server.Get(R"(/api/v1/sweeps/([^/]+)/sheet\.png)", bind(&SweepRoutes::sheet));
+  server.Get(R"(/api/v1/films/([^/]+)/sweeps)", bind(&SweepRoutes::of_film));
 }
 
 }  // namespace palimpsest::server

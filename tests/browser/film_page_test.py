@@ -6,7 +6,11 @@ port, and makes sure there is a rendered demo film (the one `demo` made, else da
 posted to POST /api/v1/films at a small size, rendered by the server's job worker). Then it opens
 the film page, steps frames with the arrow keys and the buttons, and checks that the provenance
 panel follows the frame and links to the records, that the record page shows the reverse
-provenance, and saves screenshots as test artefacts.
+provenance, and saves screenshots as test artefacts. Then the viewer's other parts: the attribution
+map's legend (hover highlights a record in the legend and the panel both ways), the shot strip
+(click jumps to the shot), find-similar (the API's order), the search filters, the paged records
+browser, the image-search state, and a render whose process died (`make` killed by
+PALIMPSEST_CRASH_AT_FRAME, its progress an hour old) shown as "stopped".
 
 Exit status: 0 passed, 1 failed, 77 skipped (Chromium, chromedriver or Selenium missing outside
 CI; in CI, CI=true, a missing browser is a failure).
@@ -17,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -117,6 +122,31 @@ def ensure_film(server, source_dir, token):
     raise RuntimeError("the demo film did not render in time")
 
 
+STALE_MANUSCRIPT = "A red circle over the sea. [[duration: 2s]]\n\nA blue square in the snow. [[duration: 2s]]\n"
+
+
+def make_stale_film(binary, db, work):
+    """A film whose render died: `make` killed (SIGKILL) after frame 2, its last progress made an
+    hour old. Returns its id."""
+    manuscript = os.path.join(work, "stale.txt")
+    with open(manuscript, "w") as f:
+        f.write(STALE_MANUSCRIPT)
+    env = dict(os.environ, PALIMPSEST_CRASH_AT_FRAME="2")
+    made = subprocess.run([binary, "--db", db, "make", manuscript, "--size", "64x48", "--fps", "2", "--steps", "2",
+                           "--no-sound", "--out-dir", os.path.join(work, "stale-film"), "-q"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    if made.returncode != -9:
+        raise RuntimeError(f"make was to be killed at frame 2, it exited {made.returncode}: {made.stderr[-2000:]}")
+    with sqlite3.connect(db) as conn:
+        (film_id,) = conn.execute("SELECT max(id) FROM films").fetchone()
+        (status,) = conn.execute("SELECT status FROM films WHERE id = ?", (film_id,)).fetchone()
+        if status != "rendering":
+            raise RuntimeError(f"the killed render left film {film_id} {status}, not rendering")
+        conn.execute("UPDATE films SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') WHERE id = ?",
+                     (film_id,))
+    return film_id
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -136,7 +166,8 @@ def main():
     browser = None
     ok = False
     try:
-        reuse = os.environ.get("PALIMPSEST_BROWSER_DEMO")  # a folder from `palimpsest demo --out`
+        # A folder from `palimpsest demo --out` (quicker reruns; the test adds its stopped film to it).
+        reuse = os.environ.get("PALIMPSEST_BROWSER_DEMO")
         if reuse:
             db = os.path.join(reuse, "palimpsest.db")
         else:
@@ -150,6 +181,7 @@ def main():
                                       capture_output=True, text=True, timeout=900)
             if demo.returncode != 0:
                 raise RuntimeError(f"palimpsest demo failed ({demo.returncode}): {demo.stdout}\n{demo.stderr}")
+        stale_id = make_stale_film(binary, db, work)
         server = Server(binary, db, token)
         film_id = ensure_film(server, source_dir, token)
         frames = http_json(f"{server.base}/api/v1/films/{film_id}/frames")["frames"]
@@ -242,6 +274,8 @@ def main():
         assert any(f"#/film/{film_id}/" in u for u in uses), f"record {record_id} does not link back to film {film_id}: {uses[:5]}"
         browser.save_screenshot(os.path.join(artifacts, "record_page.png"))
 
+        check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, artifacts)
+
         errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] if hasattr(browser, "get_log") else []
         assert not errors, f"console errors: {errors}"
         print(f"PASS: stepped {len(seen)} frames of film {film_id}; screenshots in {artifacts}")
@@ -262,6 +296,124 @@ def main():
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
+
+
+def check_viewer_parts(browser, wait, server, film_id, stale_id, frames, work, artifacts):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    # Pages re-render when their data arrives: an element found a moment ago may be gone.
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
+
+    def css(selector):
+        return browser.find_elements(By.CSS_SELECTOR, selector)
+
+    def cards(selector):
+        """(record id, text) of the cards now on the page, read in one go."""
+        return browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((c) => [Number(c.dataset.record), c.innerText]);",
+            selector)
+
+    def hover(element):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        ActionChains(browser).move_to_element(element).perform()
+
+    def panel_frame():
+        p = css("#provenance")
+        return p[0].get_attribute("data-frame") if p else None
+
+    # The legend: one item per record lending the frame pixels, in the colour the API gives it.
+    first = frames[0]["frame"]
+    browser.get(f"{server.base}/#/film/{film_id}/{first}")
+    wait.until(lambda b: panel_frame() == str(first) and css("#map-legend li"))
+    prov = http_json(f"{server.base}/api/v1/films/{film_id}/frames/{first}/provenance")
+    pixel = {str(e["record_id"]): e["colour"] for e in prov["entries"] if e["role"] != "guidance"}
+    legend = {li.get_attribute("data-record"): li.get_attribute("data-colour") for li in css("#map-legend li")}
+    assert legend == pixel, (legend, pixel)
+    # Hover a legend item: its record lights up in the panel; hover a panel item: in the legend.
+    record = next(iter(legend))
+    hover(css(f'#map-legend li[data-record="{record}"]')[0])
+    wait.until(lambda b: all("highlight" in li.get_attribute("class")
+                             for li in css(f'#provenance li.prov-item[data-record="{record}"]')))
+    assert not [li for li in css("#provenance li.prov-item.highlight") if li.get_attribute("data-record") != record]
+    other = next((r for r in legend if r != record), record)
+    hover(css(f'#provenance li.prov-item[data-record="{other}"]')[0])
+    wait.until(lambda b: "highlight" in css(f'#map-legend li[data-record="{other}"]')[0].get_attribute("class"))
+    browser.save_screenshot(os.path.join(artifacts, "film_legend.png"))
+
+    # The shot strip: a button per shot; a click jumps to the shot's first rendered frame.
+    film = http_json(f"{server.base}/api/v1/films/{film_id}?timeline=0")
+    shots = css("#shot-strip .shot")
+    assert len(shots) == len(film["shots"]), (len(shots), len(film["shots"]))
+    rendered = [f["frame"] for f in frames]
+    target = next(s for s in reversed(film["shots"]) if any(s["start_frame"] <= n < s["end_frame"] for n in rendered))
+    expected = next(n for n in rendered if target["start_frame"] <= n < target["end_frame"])
+    css(f'#shot-strip .shot[data-shot="{target["index"]}"]')[0].click()
+    wait.until(lambda b: panel_frame() == str(expected))
+    assert "current" in css(f'#shot-strip .shot[data-shot="{target["index"]}"]')[0].get_attribute("class")
+    assert browser.find_element(By.ID, "shot-line").text.strip() == (target.get("raw_text") or target["text"]).strip()
+    assert css("#credits-csv") and css("#credits-html")
+    if http_json(f"{server.base}/api/v1/films/{film_id}/metrics")["frames"]:
+        wait.until(lambda b: css("#metrics-plot polyline"))
+
+    # Find similar on a record page: the API's nearest records, in its order.
+    rid = next(int(r) for r in legend if int(r) > 0)
+    browser.get(f"{server.base}/#/record/{rid}")
+    wait.until(lambda b: css("#find-similar"))
+    css("#find-similar")[0].click()
+    wait.until(lambda b: cards("#similar-results .card"))
+    shown = [r for r, _ in cards("#similar-results .card")]
+    api_order = [r["id"] for r in http_json(f"{server.base}/api/v1/records/{rid}/similar?k=12")["results"]]
+    assert shown == api_order and rid not in shown, (shown, api_order)
+
+    # Search filters: kind and mode are in the hash and every hit is of that kind.
+    browser.get(f"{server.base}/#/films")
+    wait.until(lambda b: css("#film-list"))
+    browser.find_element(By.ID, "q").send_keys("red circle")
+    Select(browser.find_element(By.ID, "kind")).select_by_value("subtitle")
+    Select(browser.find_element(By.ID, "mode")).select_by_value("lexical")
+    browser.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
+    wait.until(lambda b: cards("#search-results .card") or "Nothing found" in b.find_element(By.ID, "view").text)
+    assert "kind=subtitle" in browser.current_url and "mode=lexical" in browser.current_url, browser.current_url
+    found = cards("#search-results .card")
+    assert found, "a lexical subtitle search for 'red circle' found nothing in the demo archive"
+    for _, text in found:
+        assert text.startswith("subtitle · "), text
+        assert re.search(r"\n\d+:\d\d\.\d–\d+:\d\d\.\d\n", text), text  # its time range
+
+    # The image search state: shown while an image is chosen, cleared by its button.
+    picture = next(os.path.join(d, f) for d, _, fs in os.walk(work) for f in sorted(fs) if f.endswith((".png", ".jpg")))
+    browser.find_element(By.ID, "image").send_keys(picture)
+    wait.until(lambda b: b.find_element(By.ID, "image-state").is_displayed())
+    assert os.path.basename(picture) in browser.find_element(By.ID, "image-state").text
+    browser.find_element(By.ID, "clear-image").click()
+    wait.until(lambda b: not b.find_element(By.ID, "image-state").is_displayed())
+    assert browser.find_element(By.ID, "image").get_attribute("value") == ""
+
+    # The records browser: filtered by kind, paged by keyset.
+    browser.get(f"{server.base}/#/records")
+    wait.until(lambda b: cards("#record-list .card"))
+    first_page = [r for r, _ in cards("#record-list .card")]
+    css("#next-page")[0].click()
+    wait.until(lambda b: "after=" in b.current_url and cards("#record-list .card") and
+               min(r for r, _ in cards("#record-list .card")) > max(first_page))
+    Select(browser.find_element(By.ID, "records-kind")).select_by_value("image")
+    wait.until(lambda b: "kind=image" in b.current_url and cards("#record-list .card") and
+               all(text.startswith("image · ") for _, text in cards("#record-list .card")))
+
+    # A render whose process died: "stopped", with how to resume, never a progress bar.
+    browser.get(f"{server.base}/#/films")
+    wait.until(lambda b: css(f'#film-list .card[data-film="{stale_id}"] .status'))
+    badge = css(f'#film-list .card[data-film="{stale_id}"] .status')[0]
+    assert badge.get_attribute("data-state") == "stopped", badge.text
+    assert not css(f'#film-list .card[data-film="{stale_id}"] progress')
+    browser.get(f"{server.base}/#/film/{stale_id}")
+    wait.until(lambda b: css(".render-note"))
+    note = css(".render-note")[0].text
+    assert note.startswith("Stopped:") and f"make --film {stale_id}" in note, note
+    browser.save_screenshot(os.path.join(artifacts, "film_stopped.png"))
 
 
 if __name__ == "__main__":

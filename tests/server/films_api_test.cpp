@@ -4,6 +4,9 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <set>
+#include <sstream>
 #include <chrono>
 #include <thread>
 
@@ -16,6 +19,7 @@
 #include "server/documented_routes.h"
 #include "server/http_server.h"
 #include "synth/film_maker.h"
+#include "server/record_json.h"
 #include "tests/common/test_support.h"
 #include "tests/synth/sound_archive.h"
 #include "schema/film_store.h"
@@ -134,6 +138,7 @@ class FilmsApiTest : public ::testing::Test {
     options.render_workers = workers;
     options.job_heartbeat_s = 0.2;
     options.job_stale_after_s = stale_s;
+    options.render_stale_after_s = render_stale_s_;
     options.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(log_mutex_);
       log_.push_back(line);
@@ -195,6 +200,7 @@ class FilmsApiTest : public ::testing::Test {
   std::thread thread_;
   int port_ = 0;
   std::unique_ptr<httplib::Client> client_;
+  double render_stale_s_ = 120;
   std::mutex log_mutex_;
   std::vector<std::string> log_;
 };
@@ -345,6 +351,7 @@ TEST_F(FilmsApiTest, FrameProvenanceFollowsTheFrame) {
   ASSERT_EQ(uses["films"].size(), 1u);
   EXPECT_EQ(uses["films"][0]["film_id"], id);
   EXPECT_EQ(uses["films"][0]["frames"].size(), 6u);
+  for (const json& use : uses["films"][0]["frames"]) EXPECT_EQ(use["role"], "denoiser") << use.dump();  // its spelling, not a number
 }
 
 TEST_F(FilmsApiTest, FilmProvenanceAndOtio) {
@@ -552,15 +559,18 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   EXPECT_EQ(p["shot"]["index"], 1);
   ASSERT_FALSE(p["entries"].empty());
 
-  // One provenance shape: the API's frame (less its links and record summaries), the film's
-  // provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
+  // One provenance shape: the API's frame (less its links, record summaries and map colours), the
+  // film's provenance.json and `palimpsest provenance --frame --json` say the same thing the same way.
   json api = {{"frame", p["frame"]},
               {"shot", p["shot"]["index"]},
               {"diffused", p["diffused"]},
               {"entries", p["entries"]},
               {"heard", p["heard"]},
               {"metrics", p["metrics"]}};
-  for (json& e : api["entries"]) e.erase("record");
+  for (json& e : api["entries"]) {
+    e.erase("record");
+    e.erase("colour");  // the map colour is the API's, for the viewer's legend
+  }
   // The server's films have sound; stills are silent, so frame 5 hears nothing.
   EXPECT_EQ(api["heard"]["records"], json::array()) << p.dump();
   std::string output_dir;
@@ -583,8 +593,8 @@ TEST_F(FilmsApiTest, PostedManuscriptIsPlannedAndRendered) {
   EXPECT_EQ(video->body, "ftypisom");
 }
 
-// The provenance of a film's sound: one shape for a frame in the API (less its links and record
-// summaries), provenance.json and `palimpsest provenance --frame --json`; each record's share of
+// The provenance of a film's sound: one shape for a frame in the API (less its links, record
+// summaries and map colours), provenance.json and `palimpsest provenance --frame --json`; each record's share of
 // the sound; and where a record is heard (reverse provenance).
 TEST_F(FilmsApiTest, SoundProvenanceHasOneShapeEverywhere) {
   testing::SoundArchive archive;
@@ -602,8 +612,11 @@ TEST_F(FilmsApiTest, SoundProvenanceHasOneShapeEverywhere) {
   EXPECT_EQ(p["heard"]["records"][1]["record"]["kind"], "audio");
   EXPECT_EQ(p["heard"]["records"][0]["record"]["kind"], "frame");
   json api = {{"frame", p["frame"]}, {"shot", p["shot"]["index"]}, {"diffused", p["diffused"]}, {"entries", p["entries"]},
-              {"heard", p["heard"]}};
-  for (json& e : api["entries"]) e.erase("record");
+              {"heard", p["heard"]}, {"metrics", p["metrics"]}};
+  for (json& e : api["entries"]) {
+    e.erase("record");
+    e.erase("colour");
+  }
   for (json& h : api["heard"]["records"]) h.erase("record");
   Catalog catalog(db_);
   const json file = json::parse(testing::read_file(fs::path(catalog.films().get(archive.film, false)->output_dir) / "provenance.json"));
@@ -741,6 +754,154 @@ TEST_F(FilmsApiTest, RestartResumesARender) {
   auto film = wait_for_film(id, [](const json& f) { return f["status"] == "done" || f["status"] == "failed"; });
   EXPECT_EQ(film["status"], "done") << film.dump();
   EXPECT_EQ(film["frames_rendered"], 48);
+}
+
+// ---- What the viewer reads: map colours, render states, credits ----
+
+using server::record_colour_hex;
+
+// The map legend matches map pixels to records by colour: each pixel entry and share carries the
+// colour synth draws the record in; guidance, which lends no pixels, has none.
+TEST_F(FilmsApiTest, ProvenanceCarriesEachRecordsMapColour) {
+  const std::int64_t id = make_fake_film();
+  start();
+  const std::string base = "/api/v1/films/" + std::to_string(id);
+  const json p = get_json(base + "/frames/1/provenance", 200);
+  std::set<std::string> colours;
+  for (const json& e : p["entries"]) {
+    if (e["role"] == "guidance") {
+      EXPECT_TRUE(e["colour"].is_null()) << e.dump();
+      continue;
+    }
+    EXPECT_EQ(e["colour"], record_colour_hex(e["record_id"].get<std::int64_t>())) << e.dump();
+    colours.insert(e["colour"].get<std::string>());
+  }
+  EXPECT_EQ(colours.size(), 2u);  // images 0 and 2: two records, two colours
+  const json film = get_json(base + "/provenance", 200);
+  for (const json& s : film["shares"])
+    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], record_colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
+  for (const json& s : film["shots"][0]["shares"])
+    if (s["role"] != "guidance") EXPECT_EQ(s["colour"], record_colour_hex(s["record_id"].get<std::int64_t>())) << s.dump();
+}
+
+// A film left "rendering" by a process that died (no job, no progress) is shown as stopped, with
+// how to resume it, not as rendering forever; a done film stays done.
+TEST_F(FilmsApiTest, ARenderWithoutProgressIsStopped) {
+  const std::int64_t done = make_fake_film();
+  const std::int64_t id = make_fake_film();
+  Catalog(db_).films().set_render(id, FilmStatus::rendering, 0.4);
+  start();
+  const std::string path = "/api/v1/films/" + std::to_string(id) + "?timeline=0";
+  EXPECT_EQ(get_json(path, 200)["render"]["state"], "rendering");  // progress just now
+  stop();
+  render_stale_s_ = 0;
+  start();
+  const json film = get_json(path, 200);
+  EXPECT_EQ(film["status"], "rendering");  // the catalog's word, unchanged
+  EXPECT_EQ(film["render"]["state"], "stopped");
+  EXPECT_NE(film["render"]["note"].get<std::string>().find("palimpsest make --film " + std::to_string(id)), std::string::npos)
+      << film["render"].dump();
+  for (const json& f : get_json("/api/v1/films", 200)["films"]) {
+    EXPECT_EQ(f["render"]["state"], f["id"] == id ? "stopped" : "done") << f.dump();
+    if (f["id"] == done) EXPECT_TRUE(f["render"]["note"].is_null());
+  }
+}
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += text[i++];
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+// "0-3 5" -> {0, 1, 2, 3, 5}
+std::set<std::int64_t> expand_ranges(const std::string& text) {
+  std::set<std::int64_t> out;
+  std::istringstream in(text);
+  std::string range;
+  while (in >> range) {
+    const auto dash = range.find('-');
+    const std::int64_t first = std::stoll(range.substr(0, dash));
+    const std::int64_t last = dash == std::string::npos ? first : std::stoll(range.substr(dash + 1));
+    for (std::int64_t f = first; f <= last; ++f) out.insert(f);
+  }
+  return out;
+}
+
+// The credits report says what the provenance API says: a line per record and role with the same
+// share and frame count as /films/{id}/provenance, frame ranges that are exactly the frames whose
+// provenance names the record in that role, and the record's source file.
+TEST_F(FilmsApiTest, CreditsAgreeWithTheProvenanceApi) {
+  const std::int64_t id = make_fake_film();
+  start();
+  const std::string base = "/api/v1/films/" + std::to_string(id);
+  auto csv = client_->Get((base + "/credits.csv").c_str());
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200) << csv->body;
+  EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("film-" + std::to_string(id) + "-credits.csv"), std::string::npos);
+  const auto rows = parse_csv(csv->body);
+  ASSERT_GE(rows.size(), 2u) << csv->body;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"record_id", "kind", "title", "source", "role", "share", "frames",
+                                                "seconds", "frame_ranges"}));
+  std::map<std::pair<std::int64_t, std::string>, std::vector<std::string>> lines;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 9u) << csv->body;
+    EXPECT_TRUE(lines.emplace(std::make_pair(std::stoll(rows[i][0]), rows[i][4]), rows[i]).second) << "twice: " << rows[i][0];
+  }
+  const json provenance = get_json(base + "/provenance", 200);
+  ASSERT_EQ(lines.size(), provenance["shares"].size()) << csv->body;
+  for (const json& share : provenance["shares"]) {
+    const auto it = lines.find({share["record_id"].get<std::int64_t>(), share["role"].get<std::string>()});
+    ASSERT_NE(it, lines.end()) << share.dump();
+    EXPECT_NEAR(std::stod(it->second[5]), share["share"].get<double>(), 1e-6) << share.dump();
+    EXPECT_EQ(it->second[6], std::to_string(share["frames"].get<std::int64_t>())) << share.dump();
+  }
+  std::map<std::pair<std::int64_t, std::string>, std::set<std::int64_t>> frames_of;
+  for (int n = 0; n < 6; ++n) {
+    const json frame = get_json(base + "/frames/" + std::to_string(n) + "/provenance", 200);
+    for (const json& e : frame["entries"]) frames_of[{e["record_id"].get<std::int64_t>(), e["role"].get<std::string>()}].insert(n);
+  }
+  for (const auto& [key, row] : lines) EXPECT_EQ(expand_ranges(row[8]), frames_of[key]) << row[0] << " " << row[4];
+  auto line = [&](std::int64_t record, const std::string& role) { return lines[{record, role}]; };
+  const auto key0 = line(images_[0], "keyframe");
+  EXPECT_EQ(key0[8], "0-3");
+  EXPECT_EQ(key0[1], "image");
+  EXPECT_EQ(key0[2], "red circle over the sea");
+  EXPECT_EQ(fs::path(key0[3]).filename(), "still0.png");
+  EXPECT_EQ(line(images_[1], "keyframe")[8], "4-5");
+  EXPECT_EQ(line(text_id_, "guidance")[8], "0-3");
+
+  auto html = client_->Get((base + "/credits.html").c_str());
+  ASSERT_TRUE(html);
+  ASSERT_EQ(html->status, 200);
+  EXPECT_EQ(html->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(html->get_header_value("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  std::size_t trs = 0;
+  for (std::size_t at = html->body.find("<tr data-record="); at != std::string::npos; at = html->body.find("<tr data-record=", at + 1)) ++trs;
+  EXPECT_EQ(trs, lines.size());
+  EXPECT_NE(html->body.find("<a href=\"/#/film/" + std::to_string(id) + "/0\">0&ndash;3</a>"), std::string::npos);
+  EXPECT_NE(html->body.find("red circle over the sea"), std::string::npos);
+
+  expect_error(client_->Get("/api/v1/films/999/credits.csv"), 404, "no film", "not_found");
+  expect_error(client_->Get("/api/v1/films/x/credits.html"), 400, "bad id");
 }
 
 }  // namespace

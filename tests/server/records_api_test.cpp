@@ -3,12 +3,14 @@
 // thumbnails and media served by the real server.
 #include <httplib.h>
 
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "indexer/audio/audio_decoder.h"
+#include "indexer/media/image_codec.h"
 #include "schema/catalog.h"
 #include "schema/embedding_store.h"
 #include "server/http_server.h"
@@ -327,6 +329,70 @@ TEST_F(RecordsApiTest, PdfPagesAreImagesTheirTextLayerTextsAndScannedPagesAreRea
   EXPECT_EQ(pdf->status, 200);
   EXPECT_EQ(pdf->get_header_value("Content-Type"), "application/pdf");
   EXPECT_EQ(pdf->body.substr(0, 5), "%PDF-");
+}
+
+// "Find similar": the records nearest a record's own vector, best first, itself left out, with
+// the inner products the catalog's vectors give; a kind filter; a record without a vector says so.
+TEST_F(RecordsApiTest, SimilarRecordsAreTheNearestByTheRecordsOwnVector) {
+  for (std::uint32_t i = 0; i < 5; ++i)
+    testing::write_file(archive() / ("photo" + std::to_string(i) + ".png"), encode_png(testing::photo_like(96, 64, 11 + i)));
+  testing::write_file(archive() / "notes.txt", "A harbour at night.\n\nThe lighthouse keeper's log.\n");
+  ingest({"--ocr", "off"});
+  const std::vector<RecordRow> images = records(RecordKind::image);
+  ASSERT_EQ(images.size(), 5u);
+  std::map<std::int64_t, std::vector<float>> vectors;
+  std::int64_t unembedded = 0;
+  {
+    Catalog catalog(db_);
+    const std::int64_t model = catalog.embeddings().models().at(0).id;
+    RecordFilter all;
+    all.limit = 1000;
+    for (const RecordRow& r : catalog.records(all)) vectors[r.id] = *catalog.embeddings().get(r.id, model);
+    // A record added after the embedding pass has no vector yet.
+    SourceRow src;
+    src.archive_id = images[0].archive_id;
+    src.uri = (archive() / "late.txt").string();
+    src.sha256 = "late";
+    src.kind = SourceKind::text;
+    auto w = catalog.replace_source(src);
+    RecordRow late;
+    late.kind = RecordKind::text;
+    late.text = "Written after the embedding pass.";
+    unembedded = w.add_record(late);
+    w.commit();
+  }
+  ASSERT_EQ(vectors.size(), 7u);
+  serve();
+  const std::int64_t id = images[2].id;
+  const json body = get_json("/api/v1/records/" + std::to_string(id) + "/similar?k=10");
+  EXPECT_EQ(body["record_id"], id);
+  ASSERT_EQ(body["results"].size(), vectors.size() - 1);
+  double previous = 2;
+  for (const json& hit : body["results"]) {
+    const std::int64_t other = hit["id"];
+    EXPECT_NE(other, id);
+    double dot = 0;
+    for (std::size_t d = 0; d < vectors[id].size(); ++d) dot += vectors[id][d] * vectors[other][d];
+    EXPECT_NEAR(hit["dense_score"].get<double>(), dot, 1e-4) << other;
+    EXPECT_LE(hit["dense_score"].get<double>(), previous + 1e-6);
+    previous = hit["dense_score"];
+  }
+  const json only_images = get_json("/api/v1/records/" + std::to_string(id) + "/similar?kind=image&k=2");
+  ASSERT_EQ(only_images["results"].size(), 2u);
+  for (const json& hit : only_images["results"]) EXPECT_EQ(hit["kind"], "image");
+  // The nearest image is the first image of the unfiltered list.
+  for (const json& hit : body["results"])
+    if (hit["kind"] == "image") {
+      EXPECT_EQ(only_images["results"][0]["id"], hit["id"]);
+      break;
+    }
+
+  auto none = client_->Get(("/api/v1/records/" + std::to_string(unembedded) + "/similar").c_str());
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 409);
+  EXPECT_EQ(json::parse(none->body)["error"]["code"], "no_vector");
+  EXPECT_EQ(client_->Get("/api/v1/records/99999/similar")->status, 404);
+  EXPECT_EQ(client_->Get(("/api/v1/records/" + std::to_string(id) + "/similar?kind=poem").c_str())->status, 400);
 }
 
 }  // namespace

@@ -133,6 +133,14 @@ TEST_F(SweepsApiTest, ASweepRunsAsAJobAndServesItsSheet) {
   EXPECT_EQ(sheet->get_header_value("Content-Type"), "image/png");
   const RgbImage image = decode_image_bytes(sheet->body);
   EXPECT_GT(image.width, 2 * 160);
+  // The film lists its sweep, in the same shape, for the viewer's contact sheets.
+  auto listed = client_->Get(("/api/v1/films/" + std::to_string(film_) + "/sweeps").c_str());
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const json of_film = json::parse(listed->body);
+  ASSERT_EQ(of_film["sweeps"].size(), 1u);
+  EXPECT_EQ(of_film["sweeps"][0], sweep);
+  EXPECT_EQ(client_->Get("/api/v1/films/999/sweeps")->status, 404);
   // The film itself is untouched by its sweep, and its render job is still "none".
   Catalog catalog(db_);
   EXPECT_EQ(catalog.films().get(film_)->status, FilmStatus::planned);
