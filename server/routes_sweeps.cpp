@@ -30,7 +30,8 @@ json opt_text(const std::string& s) { return s.empty() ? json() : json(s); }
   throw ApiError{400, "bad_request", field + " must be " + expected};
 }
 
-// "vary": {"guidance": [0, 3, 7], "cadence": ["1", "2"]} or ["guidance=0,3,7", ...].
+// "vary": {"guidance": [0, 3, 7], "cadence": ["1", "2"]} or ["guidance=0,3,7", ...]. An object's
+// axes come in name order (a JSON object has no order); the list keeps the order given.
 std::vector<SweepAxis> parse_axes(const json& vary) {
   std::vector<SweepAxis> axes;
   auto value_text = [](const json& v) -> std::string {

@@ -111,6 +111,9 @@ void overlay(ParameterSet& base, const ParameterSet& over) {
   for (const auto& [parameter, schedule] : over.schedules) base.schedules[parameter] = schedule;
   if (over.seed_mode) base.seed_mode = over.seed_mode;
   if (over.init) base.init = over.init;
+  if (over.guidance_mode) base.guidance_mode = over.guidance_mode;
+  if (over.guidance_curve) base.guidance_curve = over.guidance_curve;
+  for (const auto& [parameter, range] : over.chaos) base.chaos[parameter] = range;
 }
 
 }  // namespace

@@ -124,7 +124,9 @@ TEST_F(SweepsApiTest, ASweepRunsAsAJobAndServesItsSheet) {
   ASSERT_EQ(sweep["state"], "done") << sweep.dump();
   ASSERT_EQ(sweep["combinations"].size(), 4u);
   EXPECT_EQ(sweep["frames"], json::array({1, 5}));
-  EXPECT_EQ(sweep["combinations"][1]["parameters"], (json{{"guidance", "0"}, {"cadence", "2"}}));
+  // An object's axes come in name order (a JSON object has none of its own): cadence, then guidance,
+  // the last axis varying fastest. The list form ["guidance=0,7", ...] keeps the order given.
+  EXPECT_EQ(sweep["combinations"][1]["parameters"], (json{{"cadence", "1"}, {"guidance", "7"}}));
   EXPECT_TRUE(sweep["combinations"][0]["metrics"]["top_share"].is_number());
   EXPECT_FALSE(sweep["combinations"][0].contains("directory"));
   auto sheet = client_->Get(sweep["sheet_url"].get<std::string>().c_str());

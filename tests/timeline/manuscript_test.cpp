@@ -271,6 +271,19 @@ TEST(ManuscriptOptions, FilmParametersFromOptionsWin) {
   const Timeline t = fountain("Title: T\n[[strength: 0.5]] [[fov: 60]]\n\nA wave.\n", options);
   EXPECT_DOUBLE_EQ(t.evaluate(0).strength, 0.3);
   EXPECT_DOUBLE_EQ(t.evaluate(0).fov, 60);
+  // Every kind of parameter a command line gives reaches the film (`--schedule guidance_mode=clip`
+  // was dropped on the way, so clip mode never ran from `make`).
+  TimelineOptions all;
+  ASSERT_TRUE(set_parameter(all.parameters, "guidance_mode", "clip"));
+  ASSERT_TRUE(set_parameter(all.parameters, "guidance_curve", "0:(1), 100:(0.2)"));
+  ASSERT_TRUE(set_parameter(all.parameters, "seed_mode", "fixed"));
+  ASSERT_TRUE(set_parameter(all.parameters, "init", "black"));
+  const Timeline given = fountain("Title: T\n\nA wave.\n", all);
+  EXPECT_EQ(given.parameters.guidance_mode, GuidanceMode::clip);
+  EXPECT_TRUE(given.parameters.guidance_curve.has_value());
+  EXPECT_EQ(given.evaluate(0).guidance_mode, GuidanceMode::clip);
+  EXPECT_EQ(given.parameters.seed_mode, SeedMode::fixed);
+  EXPECT_TRUE(given.parameters.init.has_value());
   TimelineOptions titled;
   titled.title = "Given";
   EXPECT_EQ(fountain("Title: T\n\nA wave.\n", titled).title, "Given");
