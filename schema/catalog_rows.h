@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,10 @@ namespace palimpsest {
 // picture). Sound: audio (a segment of an audio file or of a video's sound track).
 enum class RecordKind { image, frame, text, subtitle, audio, speech, ocr };
 enum class SourceKind { image, video, text, subtitle, audio, pdf };
+// How a record is seen, heard or read: what retrieval ranks apart (CLIP's text-to-text
+// similarities sit far above its text-to-image ones, so one mixed ranking would always favour
+// texts). picture: image, frame; text: text, subtitle, speech, ocr; sound: audio.
+enum class Modality { picture, text, sound };
 // A film's render state: planned -> rendering -> done | failed.
 enum class FilmStatus { planned, rendering, done, failed };
 // A render job (POST /api/v1/films): queued -> running -> done | failed | cancelled.
@@ -37,11 +42,18 @@ std::string_view to_string(SourceKind kind);
 std::string_view to_string(FilmStatus status);
 std::string_view to_string(JobState state);
 std::string_view to_string(ProvenanceRole role);
+std::string_view to_string(Modality modality);
 std::optional<RecordKind> parse_record_kind(std::string_view name);
 std::optional<SourceKind> parse_source_kind(std::string_view name);
 std::optional<FilmStatus> parse_film_status(std::string_view name);
 std::optional<JobState> parse_job_state(std::string_view name);
 std::optional<ProvenanceRole> parse_provenance_role(std::string_view name);
+std::optional<Modality> parse_modality(std::string_view name);
+
+Modality modality_of(RecordKind kind);
+// The record kinds of a modality, in enum order.
+std::vector<RecordKind> kinds_of(Modality modality);
+constexpr Modality kModalities[] = {Modality::picture, Modality::text, Modality::sound};
 
 struct ArchiveRow {
   std::int64_t id = 0;
@@ -94,9 +106,13 @@ struct LexicalHit {
 struct SearchFilter {
   std::optional<std::int64_t> archive_id;
   std::optional<RecordKind> kind;
+  std::vector<RecordKind> kinds;        // any of these (empty: any kind); both apply when both set
   std::optional<std::int64_t> from_ms;  // records overlapping [from_ms, to_ms]
   std::optional<std::int64_t> to_ms;
 };
+
+// How lexical search matches the query's words: any of them, or all of them as one phrase.
+enum class LexicalMatch { any_word, phrase };
 
 struct RecordFilter {
   std::optional<std::int64_t> archive_id;

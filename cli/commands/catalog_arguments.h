@@ -1,16 +1,25 @@
 #pragma once
-// Catalog names given on the command line, checked once for every command: a record kind and an
-// archive name. Each throws palimpsest::Error with the exit status to give (2: a kind that does
-// not exist is bad usage; 1: an archive the catalog does not have).
+// Catalog names given on the command line, checked once for every command: a record kind (or a
+// list of them), an archive name, and the catalog itself for commands that only read it. Each
+// throws palimpsest::Error with the exit status to give (2: a kind that does not exist is bad
+// usage; 1: an archive or a catalog that does not exist).
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "schema/catalog.h"
 
 namespace palimpsest::cli {
 
 RecordKind kind_argument(const std::string& name);
+// "image,frame" or several arguments of that form, each kind once, in the order given.
+std::vector<RecordKind> kinds_argument(const std::vector<std::string>& lists);
 std::int64_t archive_argument(Catalog& catalog, const std::string& name);
+
+// The catalog at `path` for a command that reads it (records, record, search, provenance, serve,
+// export): one that does not exist is an error ("no catalog at PATH ...") rather than a new,
+// empty catalog.
+Catalog open_existing_catalog(const std::string& path);
 
 }  // namespace palimpsest::cli

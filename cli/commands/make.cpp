@@ -5,10 +5,12 @@
 
 #include "cli/commands/app.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/planning_arguments.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
 #include "retrieval/film_planning.h"
 #include "retrieval/timeline/manuscript.h"
+#include "schema/film_store.h"
 #include "synth/film_maker.h"
 
 namespace palimpsest::cli {
@@ -32,6 +34,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     bool no_maps = false;
     bool invert = false;
     bool quiet = false;
+    PlanningArguments planning;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("make", "Plan a manuscript and render it into a film with provenance");
@@ -56,6 +59,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   cmd->add_flag("--no-maps", args->no_maps, "Do not write attribution maps");
   cmd->add_flag("--invert-keyframes", args->invert, "Interpolate between DDIM inversions of the keyframe images");
   cmd->add_flag("-q,--quiet", args->quiet, "Only errors and the final line");
+  args->planning.add_to(*cmd);
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
       if (args->manuscript.empty() == (args->film == 0)) {
@@ -71,6 +75,7 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       if (!args->manuscript.empty()) {
         TimelineOptions options;
         options.fps = args->fps;
+        args->planning.apply_title(options);
         // --steps and --seed are film-wide schedules; a --schedule of the same name replaces them.
         if (args->steps > 0) set_parameter(options.parameters, "steps", "0:(" + std::to_string(args->steps) + ")");
         if (args->seed >= 0) set_parameter(options.parameters, "seed", "0:(" + std::to_string(args->seed) + ")");
@@ -79,16 +84,18 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
           return kExitUsage;
         }
         Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
+        const FilmPlanningOptions planning = args->planning.options(catalog);
         PlanningModel model = load_planning_model(
             catalog, args->model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args->model));
         if (!model.dense())
           std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-        PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline),
-                                                 std::filesystem::absolute(args->manuscript).string(),
-                                                 model.encoder.get(), model.index.get(), model.model_id,
-                                                 /*reuse_identical=*/true);
+        if (model.encoder)
+          if (const std::string notice = demo_model_notice(catalog, model.encoder->info().name); !notice.empty())
+            std::cerr << "palimpsest: note: " << notice << "\n";
+        PlannedFilm planned = plan_film(catalog, std::move(timeline), std::filesystem::absolute(args->manuscript).string(),
+                                        model.encoder.get(), model.index.get(), model.model_id, planning);
         film_id = planned.film_id;
-        for (const auto& w : planned.timeline.warnings) std::cerr << "palimpsest: warning: " << w << "\n";
+        print_planning(planned, stderr);
         if (!args->quiet)
           std::cerr << "film " << film_id << (planned.reused ? " (planned before: resuming)" : " planned") << ": "
                     << planned.timeline.shots.size() << " shots, " << planned.timeline.frame_count << " frames at "
@@ -131,6 +138,8 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
                     r.video_path.string().c_str(), static_cast<long long>(r.frames_rendered),
                     static_cast<long long>(r.frames_reused), r.seconds);
         if (!args->quiet) {
+          if (auto film = catalog.films().get(film_id); film && film->timeline.is_object())
+            std::printf("  pictures: %s\n", summarize(shot_pictures(Timeline::from_json(film->timeline))).to_string().c_str());
           std::printf("  frames and attribution maps: %s\n", r.output_dir.string().c_str());
           std::printf("  provenance of a frame:       palimpsest --db %s provenance %lld --frame 0\n",
                       globals.db.c_str(), static_cast<long long>(film_id));

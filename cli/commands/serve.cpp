@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "indexer/runtime/runtime_info.h"
 #include "server/http_server.h"
@@ -33,6 +34,8 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
   cmd->add_option("--model", *model, "CLIP model folder for dense search (default: palimpsest-tiny)");
   cmd->callback([&globals, &dispatch, options, model] {
     dispatch.action = [&globals, options, model]() -> int {
+      // The server reads a catalog; it never makes an empty one where the user mistyped a path.
+      open_existing_catalog(globals.db);
       options->db = globals.db;
       options->model_dir = *model;
       if (options->token.empty())

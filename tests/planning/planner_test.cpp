@@ -60,6 +60,14 @@ std::size_t shared_words(const std::string& a, const std::string& b) {
   return n;
 }
 
+// Options that keep every picture, whatever its calibrated score: the hand-made archives below
+// hold a handful of records, too few for the picture threshold to mean anything.
+PlannerOptions every_picture() {
+  PlannerOptions o;
+  o.picture_threshold = -1e9;
+  return o;
+}
+
 // ---- choosing records ----------------------------------------------------------------------------
 
 TEST(Planner, DifferentLinesGetDifferentFittingKeyframes) {
@@ -107,14 +115,14 @@ TEST(Planner, ContinuityPrefersTheSameSourceNearby) {
   const auto i2 = archive.add_vector(RecordKind::image, 8, 0, vec({{"sky", 0.85f}}, kSpareC, 0.527f));
 
   Timeline off = shots_timeline({"sea", "sky"});
-  PlannerOptions no_continuity;
+  PlannerOptions no_continuity = every_picture();
   no_continuity.continuity_weight = 0;
   Planner(archive, no_continuity).plan(off);
   EXPECT_EQ(first_keyframe(off.shots[0]), i1);  // each shot's best
   EXPECT_EQ(first_keyframe(off.shots[1]), i2);
 
   Timeline on = shots_timeline({"sea", "sky"});
-  Planner(archive).plan(on);
+  Planner(archive, every_picture()).plan(on);
   EXPECT_EQ(first_keyframe(on.shots[0]), v1);  // consecutive frames of one source
   EXPECT_EQ(first_keyframe(on.shots[1]), v2);
 
@@ -125,7 +133,7 @@ TEST(Planner, ContinuityPrefersTheSameSourceNearby) {
   const auto d1 = distant.add_vector(RecordKind::image, 7, 0, vec({{"sea", 0.85f}}, kSpareB, 0.527f));
   const auto d2 = distant.add_vector(RecordKind::image, 8, 0, vec({{"sky", 0.85f}}, kSpareC, 0.527f));
   Timeline apart = shots_timeline({"sea", "sky"});
-  Planner(distant).plan(apart);
+  Planner(distant, every_picture()).plan(apart);
   EXPECT_EQ(first_keyframe(apart.shots[0]), d1);
   EXPECT_EQ(first_keyframe(apart.shots[1]), d2);
 }
@@ -154,7 +162,7 @@ TEST(Planner, MaximalMarginalRelevanceKeepsKeyframesApart) {
   const auto y = archive.add_vector(RecordKind::image, 3, 0, vec({{"sea", 0.85f}, {"sky", 0.527f}}));
   archive.add_vector(RecordKind::image, 4, 0, vec({{"sea", 0.1f}}, kSpareB, 0.995f));
 
-  PlannerOptions diverse;
+  PlannerOptions diverse = every_picture();
   diverse.mmr_lambda = 0.5;
   Timeline t = shots_timeline({"sea"}, 4.0);
   Planner(archive, diverse).plan(t);
@@ -162,7 +170,7 @@ TEST(Planner, MaximalMarginalRelevanceKeepsKeyframesApart) {
   EXPECT_EQ(t.shots[0].keyframes[0].record_id, x1);
   EXPECT_EQ(t.shots[0].keyframes[1].record_id, y);  // not the near duplicate x2
 
-  PlannerOptions relevance_only;
+  PlannerOptions relevance_only = every_picture();
   relevance_only.mmr_lambda = 1.0;
   Timeline r = shots_timeline({"sea"}, 4.0);
   Planner(archive, relevance_only).plan(r);
@@ -213,13 +221,13 @@ TEST(Planner, NegativePromptDropsAndDownWeights) {
   const auto d = archive.add_vector(RecordKind::image, 4, 0, vec({{"city", 1.0f}}));
 
   Timeline plain = shots_timeline({"sea"});
-  Planner(archive).plan(plain);
+  Planner(archive, every_picture()).plan(plain);
   EXPECT_EQ(first_keyframe(plain.shots[0]), b);
   EXPECT_TRUE(plain.shots[0].negatives.empty());
 
   Timeline t = shots_timeline({"sea"});
   t.shots[0].negative = "city";
-  Planner(archive).plan(t);
+  Planner(archive, every_picture()).plan(t);
   const Shot& shot = t.shots[0];
   EXPECT_EQ(first_keyframe(shot), c);  // b lost 0.3 of its 0.7; c keeps its 0.5
   std::set<std::int64_t> negatives;
@@ -282,7 +290,7 @@ TEST(Planner, LexicalOnlyHitsAndEmptyShots) {
                                    "lighthouse keeper glossary", /*embedded=*/false);
   Timeline t = shots_timeline({"the lighthouse keeper", ""});
   t.shots[0].negative = "city";
-  Planner(archive).plan(t);
+  Planner(archive, every_picture()).plan(t);
   bool found = false;
   for (const GuidanceRecord& g : t.shots[0].guidance) found = found || g.record_id == lexical;
   EXPECT_TRUE(found);
