@@ -83,9 +83,11 @@ class IngestProgress : public IngestObserver {
   std::chrono::steady_clock::time_point started_{};
 };
 
-// Embeds what the catalog lacks, with a progress line on a terminal.
-EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool show_progress) {
-  ProgressLine line(show_progress);
+// Embeds what the catalog lacks, with a progress line on a terminal (`bar`) or, piped, a plain
+// line every tenth of the way (`lines`).
+EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool bar, bool lines) {
+  ProgressLine line(bar);
+  int tenths_said = -1;
   const auto started = std::chrono::steady_clock::now();
   EmbeddingPassOptions options;
   options.progress = [&](std::int64_t done, std::int64_t total) {
@@ -95,6 +97,11 @@ EmbeddingReport embed_records(Catalog& catalog, ClipEncoder& encoder, bool show_
     std::snprintf(rate, sizeof rate, " %.0f records/s", elapsed > 0 ? done / elapsed : 0.0);
     line.update(progress_bar(total ? static_cast<double>(done) / total : 1) + " embedding " +
                 std::to_string(done) + "/" + std::to_string(total) + rate);
+    const int tenths = total > 0 ? static_cast<int>(done * 10 / total) : 10;
+    if (lines && tenths > tenths_said) {
+      tenths_said = tenths;
+      std::cerr << "embedding " << done << "/" << total << " records" << rate << "\n";
+    }
   };
   return embed_missing_records(catalog, encoder, options);
 }
@@ -153,9 +160,12 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       const bool tty = ProgressLine::stderr_is_terminal();
       IngestProgress progress(tty && !args->quiet, !tty && !args->quiet && !args->json);
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
-      const IngestSummary summary = ingester.run(paths, &progress);
+      IngestSummary summary = ingester.run(paths, &progress);
       std::optional<EmbeddingReport> embedded;
-      if (encoder) embedded = embed_records(catalog, *encoder, tty && !args->quiet);
+      if (encoder) {
+        embedded = embed_records(catalog, *encoder, tty && !args->quiet, !tty && !args->quiet && !args->json);
+        summary.seconds += embedded->seconds;  // the time of the whole ingest, embedding included
+      }
       if (args->json) {
         nlohmann::json j = summary.to_json();
         if (embedded) j["embeddings"] = embedding_report_json(*embedded);

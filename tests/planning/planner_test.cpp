@@ -177,6 +177,105 @@ TEST(Planner, MaximalMarginalRelevanceKeepsKeyframesApart) {
   EXPECT_EQ(r.shots[0].keyframes[1].record_id, x2);
 }
 
+// The mixed ranking planning used before modalities were ranked apart: every record by raw
+// similarity, the best k of all, of which the caller keeps its modality's.
+class MixedRanking : public CandidateSource {
+ public:
+  explicit MixedRanking(FakeArchive& archive) : archive_(archive) {}
+  std::vector<Candidate> candidates(const std::string& text, Modality modality, int k) override {
+    std::vector<Candidate> all;
+    for (Modality m : {Modality::picture, Modality::text})
+      for (Candidate& c : archive_.candidates(text, m, 100000)) all.push_back(std::move(c));
+    std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
+    all.resize(std::min(all.size(), static_cast<std::size_t>(k)));
+    std::erase_if(all, [&](const Candidate& c) { return modality_of(c.kind) != modality; });
+    return all;
+  }
+  std::optional<Candidate> record(std::int64_t id) override { return archive_.record(id); }
+  std::vector<float> embed_text(const std::string& text) override { return archive_.embed_text(text); }
+
+ private:
+  FakeArchive& archive_;
+};
+
+TEST(Planner, PicturesAreNotCrowdedOutByTextsThatOutnumberThem) {
+  // Five pictures per line among a hundred others, and ten times as many texts, in the same
+  // words, with CLIP's gap between text-to-text and text-to-picture similarities.
+  const std::vector<std::string> lines = {"red circle over the sea", "yellow star in the sky", "green ring in the forest",
+                                          "orange triangle in the desert", "purple square at sunset"};
+  FakeArchive archive;
+  for (int i = 0; i < 5; ++i)
+    for (const std::string& line : lines) archive.add(RecordKind::image, 100 + i, "/p/" + line + std::to_string(i) + ".png", 0, std::nullopt, line);
+  const std::vector<std::string> others = {"black cross in the city", "white ring at night", "blue square in the snow",
+                                           "people in the city", "a car at night"};
+  for (int i = 0; i < 20; ++i)
+    for (const std::string& other : others) archive.add(RecordKind::image, 200 + i, "/p/o.png", 0, std::nullopt, other);
+  for (int i = 0; i < 10; ++i)
+    for (const std::string& line : lines)
+      for (int j = 0; j < 5; ++j) archive.add(RecordKind::text, 50, "/t/notes.txt", 0, std::nullopt, "notes about the " + line);
+  archive.modality_gap = 1.2;
+  std::vector<std::string> script = lines;
+  script.push_back("a violin in the library");  // no picture has any of its words
+
+  MixedRanking mixed(archive);
+  Timeline before = shots_timeline(script);
+  Planner(mixed, every_picture()).plan(before);
+  int with_pictures = 0;
+  for (const Shot& shot : before.shots) with_pictures += !shot.keyframes.empty();
+  EXPECT_EQ(with_pictures, 0) << "the texts fill every candidate list of one mixed ranking";
+
+  // A line that matches nothing still has a best picture, a couple of standard deviations above
+  // the typical one (the best of 125 draws of noise); true matches sit far above it.
+  PlannerOptions strict;
+  strict.picture_threshold = 3.0;
+  Timeline after = shots_timeline(script);
+  Planner(archive, strict).plan(after);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_FALSE(after.shots[i].keyframes.empty()) << lines[i];
+    const auto& row = archive.entry(after.shots[i].keyframes[0].record_id).row;
+    EXPECT_EQ(row.kind, RecordKind::image);
+    EXPECT_EQ(row.text, lines[i]);
+    EXPECT_FALSE(after.shots[i].guidance.empty());
+  }
+  EXPECT_TRUE(after.shots[5].keyframes.empty());
+  ASSERT_EQ(after.warnings.size(), 1u) << ::testing::PrintToString(after.warnings);
+  EXPECT_EQ(after.warnings[0].rfind("shot 5 (line 11) \"a violin in the library\": no picture above the threshold 3", 0), 0u)
+      << after.warnings[0];
+  EXPECT_NE(after.warnings[0].find("borrows shot 4's pictures for 2.0 s"), std::string::npos) << after.warnings[0];
+
+  // Planning again replaces the warnings instead of adding to them.
+  Planner(archive, strict).plan(after);
+  EXPECT_EQ(after.warnings.size(), 1u);
+}
+
+TEST(Planner, PinsAndExcludesFromTheOptions) {
+  FakeArchive archive = FakeArchive::demo();
+  const std::int64_t snow_frame = 15;
+  Timeline t = shots_timeline({"white circle over the sea at night", "red square in the snow"}, 4.0);
+  Planner(archive).plan(t);
+  const std::int64_t best = first_keyframe(t.shots[0]);
+
+  PlannerOptions options;
+  options.pins[0] = {snow_frame};
+  options.excluded = {best};
+  Timeline u = shots_timeline({"white circle over the sea at night", "red square in the snow"}, 4.0);
+  Planner(archive, options).plan(u);
+  EXPECT_EQ(first_keyframe(u.shots[0]), snow_frame);
+  EXPECT_TRUE(u.shots[0].keyframes[0].pinned);
+  for (const Shot& shot : u.shots) {
+    for (const ShotKeyframe& k : shot.keyframes) EXPECT_NE(k.record_id, best);
+    for (const GuidanceRecord& g : shot.guidance) EXPECT_NE(g.record_id, best);
+  }
+
+  PlannerOptions contradictory;
+  contradictory.pins[1] = {snow_frame};
+  contradictory.excluded = {snow_frame};
+  EXPECT_THROW(Planner(archive, contradictory).plan(u), PlanningError);
+  PlannerOptions past_the_end;
+  past_the_end.pins[2] = {snow_frame};
+  EXPECT_THROW(Planner(archive, past_the_end).plan(u), PlanningError);
+}
+
 TEST(Planner, PinnedRecordsComeFirst) {
   FakeArchive archive = FakeArchive::demo();
   const std::int64_t snow_frame = 15;  // a frame of "red square in the snow", unrelated to the text

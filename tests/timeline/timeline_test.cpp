@@ -170,7 +170,7 @@ TEST(Timeline, ValidationNamesTheField) {
                  "outside the shot");
   expect_refused(edited([](json& d) { d["shots"][0]["guidance"][0]["record"] = 0; }), "shots[0].guidance[0].record",
                  "from 1");
-  expect_refused(edited([](json& d) { d["shots"][0]["guidance"][0]["kind"] = "audio"; }), "shots[0].guidance[0].kind",
+  expect_refused(edited([](json& d) { d["shots"][0]["guidance"][0]["kind"] = "painting"; }), "shots[0].guidance[0].kind",
                  "unknown record kind");
   expect_refused(edited([](json& d) { d["shots"][0]["pinned_records"][0] = "7"; }), "shots[0].pinned_records[0]",
                  "whole number");
