@@ -84,6 +84,18 @@ class PlanArchiveTest : public ::testing::Test {
 
 testing::TempDir* PlanArchiveTest::dir_ = nullptr;
 
+// First in the suite: the catalog's first command with the embedded model.
+TEST_F(PlanArchiveTest, TheEmbeddedModelSaysOnceWhatItKnowsAndHowToBringARealOne) {
+  const auto first = testing::run_palimpsest({"--db", db(), "search", "red circle"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("palimpsest-tiny"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("palimpsest model import"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("palimpsest model fetch"), std::string::npos) << first.err;
+  const auto second = testing::run_palimpsest({"--db", db(), "search", "red circle"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.err.find("palimpsest-tiny"), std::string::npos) << second.err;
+}
+
 TEST_F(PlanArchiveTest, TheArchiveHoldsTenTextsPerPicture) {
   auto count = [](const std::string& kind) {
     const auto r = testing::run_palimpsest({"--db", db(), "records", "--kind", kind, "--limit", "1000", "--json"});
