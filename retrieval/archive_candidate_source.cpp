@@ -70,6 +70,7 @@ std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& que
     if (background) {
       out.back().background_mean = background->mean;
       out.back().background_sd = background->sd;
+      out.back().lexical = r.scores.fused_score - r.scores.calibrated.value_or(0.0);
     }
     // Without vectors there is no cosine; BM25 relative to the best match stands in for it, so
     // that guidance weights still follow relevance.

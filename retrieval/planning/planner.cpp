@@ -38,9 +38,10 @@ std::string shot_name(const Shot& shot) {
 struct Scored {
   Candidate candidate;
   double score = 0;
-  // The score on the calibrated scale (planner.h, 1.).
+  // The score on the calibrated scale, with the candidate's lexical part (planner.h, 1.).
   double calibrated() const {
-    if (candidate.background_sd > 0) return (score - candidate.background_mean) / candidate.background_sd;
+    if (candidate.background_sd > 0)
+      return (score - candidate.background_mean) / candidate.background_sd + candidate.lexical;
     return score / kUncalibratedScale;
   }
 };
@@ -55,10 +56,11 @@ struct ShotPool {
   std::optional<Scored> best_below;  // the best picture the threshold left out
 };
 
-// Best first; equal scores by smaller record id, so plans do not depend on the source's order.
+// Best first on the calibrated scale; equal scores by smaller record id, so plans do not depend
+// on the source's order.
 void sort_best_first(std::vector<Scored>& items) {
   std::stable_sort(items.begin(), items.end(), [](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return a.score > b.score;
+    if (a.calibrated() != b.calibrated()) return a.calibrated() > b.calibrated();
     return a.candidate.record_id < b.candidate.record_id;
   });
 }
@@ -173,7 +175,7 @@ class PlanRun {
         pool.text.push_back(std::move(item));
       } else if (item.calibrated() >= options_.picture_threshold) {
         pool.visual.push_back(std::move(item));
-      } else if (!pool.best_below || item.score > pool.best_below->score) {
+      } else if (!pool.best_below || item.calibrated() > pool.best_below->calibrated()) {
         pool.best_below = std::move(item);
       }
     }
@@ -267,7 +269,7 @@ class PlanRun {
       } else {
         const std::size_t n = std::min<std::size_t>(pool.visual.size(), static_cast<std::size_t>(std::max(1, options_.viterbi_states)));
         std::vector<double> scores;
-        for (std::size_t i = 0; i < n; ++i) scores.push_back(pool.visual[i].score);
+        for (std::size_t i = 0; i < n; ++i) scores.push_back(pool.visual[i].calibrated());
         const std::vector<double> relevance = min_max(scores, scores);
         for (std::size_t i = 0; i < n; ++i) states.push_back({&pool.visual[i].candidate, i, relevance[i]});
       }

@@ -21,8 +21,9 @@
 //       too, unless they stay in the shot's pool. Candidates without an embedding (lexical-only
 //       hits) are kept as they are.
 //     A score's calibrated value is z = (score - mean) / sd with the candidate's modality
-//     background for the query (Candidate::background_*; an uncalibrated score, from lexical-only
-//     planning, counts as score / kUncalibratedScale).
+//     background for the query (Candidate::background_*), plus the candidate's lexical part
+//     (Candidate::lexical), as search fuses them; an uncalibrated score, from lexical-only
+//     planning, counts as score / kUncalibratedScale. Pools are ranked by it.
 //  1b. Threshold: a picture whose calibrated score is below picture_threshold is no keyframe and
 //     no guidance (pinned pictures always are). A shot left without pictures gets a warning
 //     naming it, its manuscript line and its best picture below the threshold; its frames borrow
@@ -48,7 +49,7 @@
 //
 // Across shots (Viterbi): for each shot's first keyframe, the states are its top `viterbi_states`
 // visual candidates (its first pinned record alone when it has one). A path scores the sum of
-// relevance r (min-max over the states, in [0, 1]) plus, between consecutive shots,
+// relevance r (the calibrated scores min-max over the states, in [0, 1]) plus, between consecutive shots,
 // continuity_weight * continuity(a, b) - reuse_penalty * [b already on the path], where
 // continuity = same_source_share * [same source] * exp(-|ts_a - ts_b| / continuity_window_ms)
 // + (1 - same_source_share) * max(0, cos(embedding_a, embedding_b)) is in [0, 1].
@@ -79,6 +80,10 @@ struct Candidate {
   // calibrates to (s - background_mean) / background_sd. background_sd 0: not calibrated.
   double background_mean = 0;
   double background_sd = 0;
+  // The lexical part of the record's fused search score (kLexicalWeight x BM25 / the best BM25,
+  // rank_fusion.h), on the calibrated scale: added to the calibrated score, so that a picture whose
+  // own title or text matches the line is not buried by dense noise. 0 when not calibrated.
+  double lexical = 0;
   std::int64_t source_id = 0;
   std::int64_t ts_ms = 0;
   std::vector<float> embedding;  // L2-normalised; may be empty for lexical-only hits
