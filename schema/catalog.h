@@ -102,8 +102,7 @@ class Catalog {
 
   // Full-text search over titles, texts and metadata, best first. The query is plain words
   // (FTS5 syntax in it is treated as text); records matching any word are found (or, with
-  // LexicalMatch::phrase, only those whose text holds all its words in order, next to each
-  // other), BM25 ranks them.
+  // LexicalMatch::all_words, only those whose own title or text holds every word), BM25 ranks them.
   std::vector<LexicalHit> lexical_search(std::string_view query, const SearchFilter& filter, int limit,
                                          LexicalMatch match = LexicalMatch::any_word);
   // Every record's id and kind, in id order (what modality-aware dense search filters by: one

@@ -111,8 +111,8 @@ struct SearchFilter {
   std::optional<std::int64_t> to_ms;
 };
 
-// How lexical search matches the query's words: any of them, or all of them as one phrase.
-enum class LexicalMatch { any_word, phrase };
+// How lexical search matches the query's words: any of them, or all of them in a record's own text.
+enum class LexicalMatch { any_word, all_words };
 
 struct RecordFilter {
   std::optional<std::int64_t> archive_id;

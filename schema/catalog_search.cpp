@@ -10,14 +10,15 @@ namespace {
 
 // Turns free text into an FTS5 query: every word becomes a quoted string (so operators, column
 // filters and stray quotes in user input are plain text), joined with OR; BM25 then rewards
-// records matching more and rarer words. As a phrase, the words are one quoted string matched in
-// the text column only: records whose own text holds them in that order, next to each other.
+// records matching more and rarer words. With all_words, the quoted words are joined with AND and
+// matched in the title and text columns only (not metadata): records whose own title or text
+// holds every one of them.
 std::string fts_query(std::string_view text, LexicalMatch match) {
   std::string out, word;
-  const bool phrase = match == LexicalMatch::phrase;
+  const bool all = match == LexicalMatch::all_words;
   auto flush = [&] {
     if (word.empty()) return;
-    if (!out.empty()) out += phrase ? " " : " OR ";
+    if (!out.empty()) out += all ? " AND " : " OR ";
     out += '"';
     for (char c : word) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     out += '"';
@@ -30,13 +31,7 @@ std::string fts_query(std::string_view text, LexicalMatch match) {
     else flush();
   }
   flush();
-  if (phrase && !out.empty()) {
-    // One string of the words: FTS5 tokenizes it as a phrase.
-    std::string joined;
-    for (char c : out)
-      if (c != '"') joined += c;
-    return "text : \"" + joined + "\"";
-  }
+  if (all && !out.empty()) return "{title text} : (" + out + ")";
   return out;
 }
 

@@ -137,20 +137,11 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, bool p
   } catch (const SearchError& e) {
     throw ApiError{400, "bad_request", e.what()};
   }
-  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-  auto hits_of = [&](const std::vector<SearchResult>& results) {
+  auto hits_of = [](const std::vector<SearchResult>& results) {
     nlohmann::json hits = nlohmann::json::array();
     for (const SearchResult& r : results) {
       nlohmann::json hit = api_record_summary_json(r.record);
-      hit["rank"] = r.rank;
-      hit["modality"] = std::string(to_string(r.modality));
-      hit["fused_score"] = r.scores.fused_score;
-      hit["exact"] = r.scores.exact;
-      hit["calibrated_score"] = opt(r.scores.calibrated);
-      hit["dense_score"] = opt(r.scores.dense_score);
-      hit["dense_rank"] = opt(r.scores.dense_rank);
-      hit["lexical_score"] = opt(r.scores.lexical_score);
-      hit["lexical_rank"] = opt(r.scores.lexical_rank);
+      add_search_scores(hit, r);
       hits.push_back(std::move(hit));
     }
     return hits;

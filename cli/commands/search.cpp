@@ -37,17 +37,8 @@ std::string score_text(const std::optional<double>& score, const std::optional<i
 }
 
 nlohmann::json hit_json(const SearchResult& r) {
-  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
   nlohmann::json hit = record_json(r.record);
-  hit["rank"] = r.rank;
-  hit["modality"] = std::string(to_string(r.modality));
-  hit["fused_score"] = r.scores.fused_score;
-  hit["exact"] = r.scores.exact;
-  hit["calibrated_score"] = opt(r.scores.calibrated);
-  hit["dense_score"] = opt(r.scores.dense_score);
-  hit["dense_rank"] = opt(r.scores.dense_rank);
-  hit["lexical_score"] = opt(r.scores.lexical_score);
-  hit["lexical_rank"] = opt(r.scores.lexical_rank);
+  add_search_scores(hit, r);
   return hit;
 }
 

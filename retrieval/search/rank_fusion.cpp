@@ -28,11 +28,11 @@ std::vector<FusedHit> fuse_calibrated(const FusionLists& lists) {
     f.lexical_rank = rank;
     f.lexical_score = hit.score;
   }
-  for (const ScoredId& hit : lists.phrase) {
+  for (const ScoredId& hit : lists.exact) {
     FusedHit& f = entry(hit.record_id);
     if (f.exact) continue;
     f.exact = true;
-    f.phrase_score = hit.score;
+    f.exact_score = hit.score;
   }
 
   std::vector<FusedHit> out;
@@ -54,7 +54,7 @@ bool fused_before(const FusedHit& a, const FusedHit& b) {
     return std::min(h.dense_rank.value_or(1 << 30), h.lexical_rank.value_or(1 << 30));
   };
   if (a.exact != b.exact) return a.exact;
-  if (a.exact && *a.phrase_score != *b.phrase_score) return *a.phrase_score > *b.phrase_score;
+  if (a.exact && *a.exact_score != *b.exact_score) return *a.exact_score > *b.exact_score;
   if (a.fused_score != b.fused_score) return a.fused_score > b.fused_score;
   if (best_rank(a) != best_rank(b)) return best_rank(a) < best_rank(b);
   return a.record_id < b.record_id;

@@ -1,8 +1,8 @@
 #pragma once
 // Fusion of one modality's ranked lists on the calibrated scale (score_background.h).
 //
-// Per record of the modality, found by the dense list, the lexical (any word) list or the phrase
-// list:
+// Per record of the modality, found by the dense list, the lexical (any word) list or the exact
+// (every word) list:
 //   fused = z + kLexicalWeight * bm25 / best_bm25
 // where z is the record's dense cosine standardised against the modality's background for the
 // query (0 when the record has no dense score or the modality no background), bm25 its lexical
@@ -10,8 +10,8 @@
 // whole request, over all modalities (so the lexical part is on one scale for every modality).
 // The best lexical match is worth kLexicalWeight background standard deviations.
 //
-// Records whose own text holds the query as a phrase (the phrase list) are exact matches: they
-// come first, by their phrase BM25, and dense noise never buries them. The rest follow by fused
+// Records whose own text holds every word of the query (the exact list) are exact matches: they
+// come first, by their BM25, and dense noise never buries them. The rest follow by fused
 // score; ties break by the better list rank, then the smaller record id, so results are
 // deterministic. With only a dense list, the order is the dense order (z is affine in the
 // cosine); with only lexical lists, the BM25 order.
@@ -39,8 +39,8 @@ struct FusedHit {
   std::optional<double> calibrated;    // z of the dense score against the modality's background
   std::optional<double> lexical_score; // BM25 (any word)
   std::optional<int> lexical_rank;     // 1-based, within the modality
-  bool exact = false;                  // the record's text holds the query as a phrase
-  std::optional<double> phrase_score;  // BM25 of the phrase match
+  bool exact = false;                  // the record's own text holds every word of the query
+  std::optional<double> exact_score;   // BM25 of the exact match
 };
 
 inline constexpr double kLexicalWeight = 2.0;
@@ -48,7 +48,7 @@ inline constexpr double kLexicalWeight = 2.0;
 struct FusionLists {
   std::vector<ScoredId> dense;    // best first (cosines)
   std::vector<ScoredId> lexical;  // best first (BM25), this modality's records only
-  std::vector<ScoredId> phrase;   // best first (BM25), this modality's records only
+  std::vector<ScoredId> exact;    // best first (BM25), this modality's records only
   std::optional<ScoreDistribution> background;
   double best_lexical = 0;        // over the whole request
   // The cosine of a record that only the lexical lists found (its stored vector against the

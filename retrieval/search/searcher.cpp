@@ -196,7 +196,7 @@ std::vector<ModalityResults> Searcher::search_by_modality(const SearchRequest& r
     }
     if (want_lexical) {
       lists.fusion.lexical = scored(catalog_.lexical_search(request.text, lists.filter, depth));
-      lists.fusion.phrase = scored(catalog_.lexical_search(request.text, lists.filter, depth, LexicalMatch::phrase));
+      lists.fusion.exact = scored(catalog_.lexical_search(request.text, lists.filter, depth, LexicalMatch::all_words));
       if (!lists.fusion.lexical.empty()) best_lexical = std::max(best_lexical, lists.fusion.lexical.front().score);
     }
     all.push_back(std::move(lists));
@@ -215,6 +215,19 @@ std::vector<ModalityResults> Searcher::search_by_modality(const SearchRequest& r
     out.push_back(std::move(results));
   }
   return out;
+}
+
+void add_search_scores(nlohmann::json& hit, const SearchResult& r) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  hit["rank"] = r.rank;
+  hit["modality"] = std::string(to_string(r.modality));
+  hit["fused_score"] = r.scores.fused_score;
+  hit["exact"] = r.scores.exact;
+  hit["calibrated_score"] = opt(r.scores.calibrated);
+  hit["dense_score"] = opt(r.scores.dense_score);
+  hit["dense_rank"] = opt(r.scores.dense_rank);
+  hit["lexical_score"] = opt(r.scores.lexical_score);
+  hit["lexical_rank"] = opt(r.scores.lexical_rank);
 }
 
 std::vector<SearchResult> Searcher::search(const SearchRequest& request) {

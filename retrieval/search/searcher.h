@@ -1,11 +1,12 @@
 #pragma once
 // Modality-aware hybrid search: dense (CLIP text or image query -> nearest vectors), lexical (FTS5
-// BM25) and phrase matches, with filters by archive, kinds and time.
+// BM25) and exact matches (every word of the query in a record's own text), with filters by
+// archive, kinds and time.
 //
 // Pictures, texts and sounds (Modality) are ranked apart: each modality gets its own dense list
 // (so thousands of texts cannot crowd a few pictures out of it), its dense scores are calibrated
 // against the modality's background for the query (score_background.h), and its lists are fused on
-// that calibrated scale (rank_fusion.h: exact phrase matches first, then z + lexical). Because
+// that calibrated scale (rank_fusion.h: exact matches first, then z + lexical). Because
 // every modality's scores are on the same scale, the modalities' lists also merge into one
 // ranking (search()); search_by_modality() keeps them apart. Every hit carries its modality, dense
 // score and rank, calibrated score, lexical score and rank, whether it is an exact match, and the
@@ -51,6 +52,11 @@ struct SearchResult {
   Modality modality = Modality::picture;
   FusedHit scores;
 };
+
+// Adds a result's rank, modality and scores to its record's JSON (the CLI's and the API's search
+// hits): rank, modality, fused_score, exact, calibrated_score, dense_score, dense_rank,
+// lexical_score, lexical_rank (null when absent).
+void add_search_scores(nlohmann::json& hit, const SearchResult& result);
 
 struct ModalityResults {
   Modality modality = Modality::picture;

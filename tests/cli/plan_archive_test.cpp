@@ -163,6 +163,12 @@ TEST_F(PlanArchiveTest, AnExactLexicalMatchStaysFirstInHybridSearch) {
   ASSERT_FALSE(hybrid.empty());
   EXPECT_EQ(hybrid[0]["id"], lexical[0]["id"]) << hybrid.dump(1);
   EXPECT_TRUE(hybrid[0]["exact"].get<bool>());
+  // Every word of the query in the record's own text, not side by side, is exact too.
+  const json apart = run_json({"search", "villain knows", "--json"});
+  ASSERT_FALSE(apart.empty());
+  EXPECT_EQ(apart[0]["id"], lexical[0]["id"]) << apart.dump(1);
+  EXPECT_TRUE(apart[0]["exact"].get<bool>());
+  EXPECT_FALSE(apart[1]["exact"].get<bool>());
   // Dense alone ranks it behind paragraphs that share no word with the query.
   const json dense = run_json({"search", "a villain", "--mode", "dense", "--kinds", "text,subtitle", "-k", "1000", "--json"});
   int dense_rank = 0;

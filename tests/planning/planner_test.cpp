@@ -248,6 +248,42 @@ TEST(Planner, PicturesAreNotCrowdedOutByTextsThatOutnumberThem) {
   EXPECT_EQ(after.warnings.size(), 1u);
 }
 
+// Two pictures for one line: one a little closer by embedding, the other matching the line's
+// words in its own title (the lexical part search fused into its score).
+class TitleMatch : public CandidateSource {
+ public:
+  std::vector<Candidate> candidates(const std::string&, Modality modality, int) override {
+    if (modality != Modality::picture) return {};
+    return {picture(1, 0.32, 0.0), picture(2, 0.30, lexical)};
+  }
+  std::optional<Candidate> record(std::int64_t id) override { return picture(id, 0, 0); }
+  std::vector<float> embed_text(const std::string&) override { return {}; }
+  double lexical = 0;
+
+ private:
+  static Candidate picture(std::int64_t id, double similarity, double lexical) {
+    Candidate c;
+    c.record_id = id;
+    c.similarity = similarity;
+    c.background_mean = 0.2;
+    c.background_sd = 0.05;
+    c.lexical = lexical;
+    c.source_id = id;
+    return c;
+  }
+};
+
+TEST(Planner, APictureWhoseTitleMatchesTheLineIsNotBuriedByDenseNoise) {
+  TitleMatch source;
+  Timeline by_embedding = shots_timeline({"elephants"});
+  Planner(source).plan(by_embedding);
+  EXPECT_EQ(first_keyframe(by_embedding.shots[0]), 1);  // z 2.4 against 2.0
+  source.lexical = 2.0;
+  Timeline by_title = shots_timeline({"elephants"});
+  Planner(source).plan(by_title);
+  EXPECT_EQ(first_keyframe(by_title.shots[0]), 2);  // z 2.0 + 2.0
+}
+
 TEST(Planner, PinsAndExcludesFromTheOptions) {
   FakeArchive archive = FakeArchive::demo();
   const std::int64_t snow_frame = 15;

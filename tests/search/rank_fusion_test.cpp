@@ -55,11 +55,11 @@ TEST(RankFusion, ALexicalOnlyHitIsCalibratedWithItsStoredVector) {
   EXPECT_NEAR(fused[0].fused_score, 6.0, 1e-9);
 }
 
-TEST(RankFusion, ExactPhraseMatchesComeFirstWhateverTheDenseNoise) {
+TEST(RankFusion, ExactMatchesComeFirstWhateverTheDenseNoise) {
   FusionLists lists;
   lists.dense = {{10, 0.95}, {11, 0.94}, {12, 0.93}, {5, 0.2}};
   lists.lexical = {{5, 8.0}, {10, 1.0}};
-  lists.phrase = {{5, 8.0}};
+  lists.exact = {{5, 8.0}};
   lists.background = background(0.5, 0.02);  // the noise sits 20 standard deviations up
   lists.best_lexical = 8.0;
   const std::vector<FusedHit> fused = fuse_calibrated(lists);

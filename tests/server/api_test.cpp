@@ -178,7 +178,7 @@ TEST_F(ApiTest, LexicalSearchWithoutAModel) {
   EXPECT_EQ(body["results"][0]["modality"], "text");
   EXPECT_FALSE(body["results"][0]["exact"].get<bool>());
   EXPECT_TRUE(body["results"][0]["calibrated_score"].is_null());
-  // An exact phrase match is marked and first.
+  // An exact match (every word in the record's text) is marked and first.
   body = get_json("/api/v1/search?q=the%20lighthouse%20at%20night", 200);
   EXPECT_EQ(body["results"][0]["id"], text_ids_[3]);
   EXPECT_TRUE(body["results"][0]["exact"].get<bool>());
