@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,13 +63,38 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Reciprocal rank fusion (k = 60), as search fused before its lists were calibrated.
+std::vector<FusedHit> reciprocal_rank_fusion(const std::vector<ScoredId>& dense, const std::vector<ScoredId>& lexical) {
+  std::map<std::int64_t, FusedHit> by_id;
+  auto add = [&](const std::vector<ScoredId>& list, bool is_dense) {
+    int rank = 0;
+    for (const ScoredId& hit : list) {
+      FusedHit& f = by_id[hit.record_id];
+      f.record_id = hit.record_id;
+      auto& r = is_dense ? f.dense_rank : f.lexical_rank;
+      ++rank;
+      if (r) continue;
+      r = rank;
+      (is_dense ? f.dense_score : f.lexical_score) = hit.score;
+      f.fused_score += 1.0 / (60 + rank);
+    }
+  };
+  add(dense, true);
+  add(lexical, false);
+  std::vector<FusedHit> out;
+  for (auto& [id, hit] : by_id) out.push_back(hit);
+  std::stable_sort(out.begin(), out.end(), [](const FusedHit& a, const FusedHit& b) { return a.fused_score > b.fused_score; });
+  return out;
+}
+
 // The candidate source `plan` used before this change, verbatim in behaviour.
 class BeforeCandidateSource : public CandidateSource {
  public:
   BeforeCandidateSource(Catalog& catalog, ClipEncoder* encoder, DenseIndex* index, std::int64_t model_id)
       : catalog_(catalog), encoder_(encoder), index_(index), model_id_(model_id) {}
 
-  std::vector<Candidate> candidates(const std::string& query_text, int k) override {
+  // The old mixed ranking, cut to the modality asked for (the planner now asks per modality).
+  std::vector<Candidate> candidates(const std::string& query_text, Modality modality, int k) override {
     std::vector<Candidate> out;
     if (query_text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
     k = std::clamp(k, 1, 1000);
@@ -83,7 +109,7 @@ class BeforeCandidateSource : public CandidateSource {
     for (FusedHit& hit : reciprocal_rank_fusion(dense, lexical)) {
       if (static_cast<int>(results.size()) >= k) break;
       auto record = catalog_.record(hit.record_id);
-      if (!record) continue;
+      if (!record || modality_of(record->kind) != modality) continue;
       results.emplace_back(std::move(*record), hit);
     }
     double best_lexical = 0;

@@ -8,12 +8,13 @@
 namespace palimpsest {
 
 ArchiveCandidateSource::ArchiveCandidateSource(Catalog& catalog, ClipEncoder* encoder,
-                                               DenseIndex* index, std::int64_t model_id)
+                                               DenseIndex* index, std::int64_t model_id, SearchFilter filter)
     : catalog_(catalog),
       encoder_(encoder),
       index_(index),
       model_id_(model_id),
-      searcher_(catalog, encoder, index) {}
+      searcher_(catalog, encoder, index),
+      filter_(std::move(filter)) {}
 
 const std::vector<float>& ArchiveCandidateSource::embedding(std::int64_t record_id) {
   auto it = embeddings_.find(record_id);
@@ -39,19 +40,38 @@ Candidate ArchiveCandidateSource::to_candidate(const RecordRow& r, const std::ve
   return c;
 }
 
-std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& query_text, int k) {
+std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& query_text, Modality modality, int k) {
+  std::vector<Candidate> out;
+  if (query_text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
   SearchRequest request;
   request.text = query_text;
   request.k = std::clamp(k, 1, kMaxSearchK);
-  std::vector<Candidate> out;
-  if (query_text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+  request.filter = filter_;
+  request.filter.kind.reset();
+  request.filter.kinds.clear();
+  for (RecordKind kind : kinds_of(modality))
+    if ((filter_.kinds.empty() || std::find(filter_.kinds.begin(), filter_.kinds.end(), kind) != filter_.kinds.end()) &&
+        (!filter_.kind || *filter_.kind == kind))
+      request.filter.kinds.push_back(kind);
+  if (request.filter.kinds.empty()) return out;  // the filter admits none of this modality
   std::vector<float> query;
-  if (encoder_ && index_) query = searcher_.query_vector(request);
-  const std::vector<SearchResult> results = searcher_.search(request);
+  std::optional<ScoreDistribution> background;
+  if (encoder_ && index_) {
+    query = searcher_.query_vector(request);
+    background = searcher_.background(modality, query);
+  }
+  std::vector<SearchResult> results;
+  for (ModalityResults& m : searcher_.search_by_modality(request))
+    if (m.modality == modality) results = std::move(m.results);
   double best_lexical = 0;
   for (const SearchResult& r : results) best_lexical = std::max(best_lexical, r.scores.lexical_score.value_or(0));
   for (const SearchResult& r : results) {
     out.push_back(to_candidate(r.record, query.empty() ? nullptr : &query));
+    if (background) {
+      out.back().background_mean = background->mean;
+      out.back().background_sd = background->sd;
+      out.back().lexical = r.scores.fused_score - r.scores.calibrated.value_or(0.0);
+    }
     // Without vectors there is no cosine; BM25 relative to the best match stands in for it, so
     // that guidance weights still follow relevance.
     if (query.empty() && best_lexical > 0) out.back().similarity = r.scores.lexical_score.value_or(0) / best_lexical;

@@ -104,8 +104,13 @@ class Catalog {
   std::int64_t count_sources();
 
   // Full-text search over titles, texts and metadata, best first. The query is plain words
-  // (FTS5 syntax in it is treated as text); records matching any word are found, BM25 ranks them.
-  std::vector<LexicalHit> lexical_search(std::string_view query, const SearchFilter& filter, int limit);
+  // (FTS5 syntax in it is treated as text); records matching any word are found (or, with
+  // LexicalMatch::all_words, only those whose own title or text holds every word), BM25 ranks them.
+  std::vector<LexicalHit> lexical_search(std::string_view query, const SearchFilter& filter, int limit,
+                                         LexicalMatch match = LexicalMatch::any_word);
+  // Every record's id and kind, in id order (what modality-aware dense search filters by: one
+  // read for all records instead of one per candidate).
+  std::vector<std::pair<std::int64_t, RecordKind>> record_kinds();
   // Whether a record passes a filter (used to filter dense candidates).
   bool record_matches(const RecordRow& record, const SearchFilter& filter) const;
 

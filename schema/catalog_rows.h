@@ -20,6 +20,10 @@ namespace palimpsest {
 // picture). Sound: audio (a segment of an audio file or of a video's sound track).
 enum class RecordKind { image, frame, text, subtitle, audio, speech, ocr };
 enum class SourceKind { image, video, text, subtitle, audio, pdf };
+// How a record is seen, heard or read: what retrieval ranks apart (CLIP's text-to-text
+// similarities sit far above its text-to-image ones, so one mixed ranking would always favour
+// texts). picture: image, frame; text: text, subtitle, speech, ocr; sound: audio.
+enum class Modality { picture, text, sound };
 // A film's render state: planned -> rendering -> done | failed.
 enum class FilmStatus { planned, rendering, done, failed };
 // A render job (POST /api/v1/films): queued -> running -> done | failed | cancelled.
@@ -39,6 +43,7 @@ std::string_view to_string(SourceKind kind);
 std::string_view to_string(FilmStatus status);
 std::string_view to_string(JobState state);
 std::string_view to_string(ProvenanceRole role);
+std::string_view to_string(Modality modality);
 std::optional<RecordKind> parse_record_kind(std::string_view name);
 // Every record kind, for help texts and errors: "image, frame, text, subtitle, audio, speech, ocr".
 std::string record_kind_names();
@@ -46,6 +51,12 @@ std::optional<SourceKind> parse_source_kind(std::string_view name);
 std::optional<FilmStatus> parse_film_status(std::string_view name);
 std::optional<JobState> parse_job_state(std::string_view name);
 std::optional<ProvenanceRole> parse_provenance_role(std::string_view name);
+std::optional<Modality> parse_modality(std::string_view name);
+
+Modality modality_of(RecordKind kind);
+// The record kinds of a modality, in enum order.
+std::vector<RecordKind> kinds_of(Modality modality);
+constexpr Modality kModalities[] = {Modality::picture, Modality::text, Modality::sound};
 
 struct ArchiveRow {
   std::int64_t id = 0;
@@ -106,12 +117,16 @@ struct LexicalHit {
 struct SearchFilter {
   std::optional<std::int64_t> archive_id;
   std::optional<RecordKind> kind;
+  std::vector<RecordKind> kinds;        // any of these (empty: any kind); both apply when both set
   std::optional<std::int64_t> from_ms;  // records overlapping [from_ms, to_ms]
   std::optional<std::int64_t> to_ms;
   // Speech utterances flagged low_confidence (what a recogniser makes of music and noise) are
   // stored but left out of search unless this is set.
   bool include_low_confidence = false;
 };
+
+// How lexical search matches the query's words: any of them, or all of them in a record's own text.
+enum class LexicalMatch { any_word, all_words };
 
 struct RecordFilter {
   std::optional<std::int64_t> archive_id;

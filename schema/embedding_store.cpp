@@ -117,6 +117,50 @@ void EmbeddingStore::for_each(
   }
 }
 
+std::vector<std::pair<std::int64_t, std::vector<float>>> EmbeddingStore::sample(std::int64_t model_id, RecordKind kind,
+                                                                             int n) {
+  std::vector<std::pair<std::int64_t, std::vector<float>>> out;
+  if (n <= 0) return out;
+  const std::string kind_name(to_string(kind));
+  std::int64_t lo = 0, hi = 0, count = 0;
+  {
+    Statement& s = db_.statement("SELECT min(id), max(id), count(*) FROM records WHERE kind = ?1");
+    s.bind(1, std::string_view(kind_name));
+    if (s.step()) {
+      lo = s.int64(0);
+      hi = s.int64(1);
+      count = s.int64(2);
+    }
+  }
+  if (count == 0) return out;
+  auto vector_of = [](const std::string& bytes) {
+    std::vector<float> v(bytes.size() / sizeof(float));
+    std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
+    return v;
+  };
+  if (count <= n) {
+    Statement& s = db_.statement(
+        "SELECT r.id, e.vector FROM records r JOIN embeddings e ON e.record_id = r.id AND e.model_id = ?2 "
+        "WHERE r.kind = ?1 ORDER BY r.id");
+    s.bind(1, std::string_view(kind_name)).bind(2, model_id);
+    while (s.step()) out.emplace_back(s.int64(0), vector_of(s.blob(1)));
+    return out;
+  }
+  // One probe per sample point: the first embedded record of the kind at or after the point.
+  std::int64_t next = lo;
+  for (int i = 0; i < n; ++i) {
+    const std::int64_t point = std::max(next, lo + static_cast<std::int64_t>((static_cast<double>(hi - lo) * i) / n));
+    Statement& s = db_.statement(
+        "SELECT r.id, e.vector FROM records r JOIN embeddings e ON e.record_id = r.id AND e.model_id = ?2 "
+        "WHERE r.kind = ?1 AND r.id >= ?3 ORDER BY r.id LIMIT 1");
+    s.bind(1, std::string_view(kind_name)).bind(2, model_id).bind(3, point);
+    if (!s.step()) break;
+    out.emplace_back(s.int64(0), vector_of(s.blob(1)));
+    next = out.back().first + 1;
+  }
+  return out;
+}
+
 std::vector<RecordRow> EmbeddingStore::records_without(std::int64_t model_id,
                                                        const std::vector<RecordKind>& kinds, int limit,
                                                        std::int64_t after_id) {

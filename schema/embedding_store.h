@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schema/catalog_rows.h"
@@ -33,6 +34,10 @@ class EmbeddingStore {
   void for_each(std::int64_t model_id,
                 const std::function<bool(std::int64_t record_id, const float* vector, int dim)>& visit,
                 std::int64_t after_record_id = 0);
+  // About `n` vectors of the model's records of `kind`, spread evenly over the kind's record ids
+  // (all of them when it has no more than n), in id order: a deterministic sample of the kind's
+  // vectors, read with one index probe per sample point rather than a scan of the kind.
+  std::vector<std::pair<std::int64_t, std::vector<float>>> sample(std::int64_t model_id, RecordKind kind, int n);
   // Records (of the given kinds; all when empty) that have no vector for the model yet, in id order.
   std::vector<RecordRow> records_without(std::int64_t model_id, const std::vector<RecordKind>& kinds,
                                          int limit, std::int64_t after_id = 0);

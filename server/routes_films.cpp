@@ -5,6 +5,8 @@
 // make_film) and integers parsed from the request; no request text ever becomes part of a path.
 #include <sys/stat.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +17,7 @@
 #include "retrieval/timeline/manuscript.h"
 #include "retrieval/timeline/otio_export.h"
 #include "retrieval/timeline/schedule.h"
+#include "retrieval/timeline/shot_pictures.h"
 #include "schema/catalog_json.h"
 #include "schema/embedding_store.h"
 #include "schema/film_store.h"
@@ -113,7 +116,9 @@ json film_summary_json(const FilmRow& f, const std::optional<JobRow>& job, const
           {"render", render_state_json(f, job, options)}};
 }
 
-json shot_json(const Shot& shot) {
+// A shot with its records and where its pictures come from (`pictures`: status own, borrowed or
+// empty, the lending shot, frames borrowed and empty; shot_pictures.h).
+json shot_json(const Shot& shot, const ShotPictures& pictures) {
   json keyframes = json::array(), guidance = json::array();
   for (const ShotKeyframe& k : shot.keyframes)
     keyframes.push_back({{"record_id", k.record_id}, {"frame", k.frame}, {"pinned", k.pinned}});
@@ -123,7 +128,19 @@ json shot_json(const Shot& shot) {
   j["index"] = shot.index;
   j["keyframes"] = keyframes;
   j["guidance"] = guidance;
+  j["pictures"] = {{"status", to_string(pictures.status)},
+                   {"from_shot", pictures.from_shot >= 0 ? json(pictures.from_shot) : json()},
+                   {"borrowed_frames", pictures.borrowed_frames},
+                   {"empty_frames", pictures.empty_frames}};
   return j;
+}
+
+// Every shot of a timeline as shot_json.
+std::vector<json> shots_json(const Timeline& timeline) {
+  const std::vector<ShotPictures> pictures = shot_pictures(timeline);
+  std::vector<json> out;
+  for (std::size_t i = 0; i < timeline.shots.size(); ++i) out.push_back(shot_json(timeline.shots[i], pictures.at(i)));
+  return out;
 }
 
 // Each film's shots and fps, read once per version of the film row (updated_at).
@@ -153,10 +170,8 @@ class ShotCache {
     if (auto film = catalog.films().get(row.id))
       if (const std::optional<Timeline> timeline = film_timeline(*film)) {
         shots->fps = timeline->fps;
-        for (const Shot& s : timeline->shots) {
-          shots->frames.emplace_back(s.start_frame, s.end_frame);
-          shots->shots.push_back(shot_json(s));
-        }
+        for (const Shot& s : timeline->shots) shots->frames.emplace_back(s.start_frame, s.end_frame);
+        shots->shots = shots_json(*timeline);
       }
     std::lock_guard<std::mutex> lock(mutex_);
     if (films_.size() > 256) films_.clear();
@@ -168,28 +183,6 @@ class ShotCache {
   std::mutex mutex_;
   std::map<std::int64_t, std::shared_ptr<const Shots>> films_;
 };
-
-json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline, const ServerOptions& options) {
-  json j = film_summary_json(f, catalog.jobs().latest(f.id), options);
-  const std::string base = film_base(f.id);
-  const std::optional<Timeline> timeline = film_timeline(f);
-  j["fps"] = timeline ? json(timeline->fps) : json();
-  j["width"] = timeline ? json(timeline->width) : json();
-  j["height"] = timeline ? json(timeline->height) : json();
-  j["params"] = f.params;
-  json shots = json::array();
-  if (timeline)
-    for (const Shot& s : timeline->shots) shots.push_back(shot_json(s));
-  j["shots"] = shots;
-  j["frames_url"] = base + "/frames";
-  j["frame_url_template"] = base + "/frames/{n}.png";
-  j["frame_provenance_url_template"] = base + "/frames/{n}/provenance";
-  j["provenance_url"] = base + "/provenance";
-  j["metrics_url"] = base + "/metrics";
-  j["timeline_otio_url"] = timeline ? json(base + "/timeline.otio") : json();
-  if (with_timeline) j["timeline"] = timeline ? f.timeline : json();
-  return j;
-}
 
 // Record summaries for provenance lists, each record read once per request (records recur
 // across a film's shares, its shots' shares and its plan); null for a record deleted since.
@@ -209,6 +202,36 @@ class RecordSummaries {
   Catalog& catalog_;
   std::map<std::int64_t, json> summaries_;
 };
+
+json film_json(Catalog& catalog, const FilmRow& f, bool with_timeline, const ServerOptions& options) {
+  json j = film_summary_json(f, catalog.jobs().latest(f.id), options);
+  const std::string base = film_base(f.id);
+  const std::optional<Timeline> timeline = film_timeline(f);
+  j["fps"] = timeline ? json(timeline->fps) : json();
+  j["width"] = timeline ? json(timeline->width) : json();
+  j["height"] = timeline ? json(timeline->height) : json();
+  j["params"] = f.params;
+  json shots = json::array();
+  if (timeline) {
+    // Each keyframe with its record's summary (thumbnail), so a page can show the shot's pictures.
+    RecordSummaries summary(catalog);
+    for (json& shot : shots_json(*timeline)) {
+      for (json& k : shot["keyframes"]) k["record"] = summary(k["record_id"].get<std::int64_t>());
+      shots.push_back(std::move(shot));
+    }
+  }
+  j["shots"] = shots;
+  j["pictures"] = timeline ? summarize(shot_pictures(*timeline)).to_json() : json();
+  j["warnings"] = timeline ? json(timeline->warnings) : json::array();
+  j["frames_url"] = base + "/frames";
+  j["frame_url_template"] = base + "/frames/{n}.png";
+  j["frame_provenance_url_template"] = base + "/frames/{n}/provenance";
+  j["provenance_url"] = base + "/provenance";
+  j["metrics_url"] = base + "/metrics";
+  j["timeline_otio_url"] = timeline ? json(base + "/timeline.otio") : json();
+  if (with_timeline) j["timeline"] = timeline ? f.timeline : json();
+  return j;
+}
 
 struct FileStamp {
   std::uintmax_t size = 0;
@@ -260,6 +283,9 @@ struct FilmRequest {
   std::optional<ManuscriptFormat> format;
   TimelineOptions timeline;
   json job_options = json::object();
+  FilmPlanningOptions planning;
+  std::optional<std::string> archive;  // a name, resolved against the catalog when planning
+  bool dry_run = false;                // plan and answer the timeline; no film, no job
 };
 
 [[noreturn]] void bad_field(const std::string& field, const std::string& expected) {
@@ -273,6 +299,73 @@ std::int64_t int_field(const json& body, const std::string& name, std::int64_t m
   return v.get<std::int64_t>();
 }
 
+// The planning controls of POST /api/v1/films (the CLI's --kinds, --archive, --exclude, --pin,
+// --threshold, --borrow-seconds, --dry-run): kinds ["image", ...], archive "name", exclude [id...],
+// pins {"shot": [id...]} or [{"shot": n, "record": id}...], threshold z, borrow_seconds s,
+// dry_run true.
+void parse_planning_fields(const json& body, FilmRequest& r) {
+  if (body.contains("kinds")) {
+    const json& kinds = body["kinds"];
+    if (!kinds.is_array()) bad_field("kinds", "an array of record kinds");
+    for (const json& k : kinds) {
+      const std::optional<RecordKind> kind = k.is_string() ? parse_record_kind(k.get<std::string>()) : std::nullopt;
+      if (!kind) bad_field("kinds", "an array of record kinds (image, frame, text, subtitle, audio, speech, ocr)");
+      if (std::find(r.planning.filter.kinds.begin(), r.planning.filter.kinds.end(), *kind) == r.planning.filter.kinds.end())
+        r.planning.filter.kinds.push_back(*kind);
+    }
+  }
+  if (body.contains("archive")) {
+    if (!body["archive"].is_string()) bad_field("archive", "an archive name");
+    r.archive = body["archive"].get<std::string>();
+  }
+  if (body.contains("exclude")) {
+    const json& ids = body["exclude"];
+    if (!ids.is_array()) bad_field("exclude", "an array of record ids");
+    for (const json& id : ids) {
+      if (!id.is_number_integer() || id.get<std::int64_t>() <= 0) bad_field("exclude", "an array of record ids");
+      r.planning.excluded.insert(id.get<std::int64_t>());
+    }
+  }
+  if (body.contains("pins")) {
+    const json& pins = body["pins"];
+    auto pin = [&](const json& shot, const json& record) {
+      if (!shot.is_number_integer() || shot.get<std::int64_t>() < 0 || shot.get<std::int64_t>() > 1'000'000 ||
+          !record.is_number_integer() || record.get<std::int64_t>() <= 0)
+        bad_field("pins", "{\"SHOT\": [RECORD, ...]} or [{\"shot\": SHOT, \"record\": RECORD}, ...]");
+      r.planning.pins[static_cast<int>(shot.get<std::int64_t>())].push_back(record.get<std::int64_t>());
+    };
+    if (pins.is_array()) {
+      for (const json& p : pins) {
+        if (!p.is_object() || !p.contains("shot") || !p.contains("record")) pin(json(), json());
+        pin(p["shot"], p["record"]);
+      }
+    } else if (pins.is_object()) {
+      for (const auto& [shot, records] : pins.items()) {
+        char* end = nullptr;
+        const long long index = std::strtoll(shot.c_str(), &end, 10);
+        if (shot.empty() || *end != '\0' || !records.is_array()) pin(json(), json());
+        for (const json& record : records) pin(json(index), record);
+      }
+    } else {
+      pin(json(), json());
+    }
+  }
+  if (body.contains("threshold")) {
+    const json& t = body["threshold"];
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || std::fabs(t.get<double>()) > 100) bad_field("threshold", "a number in [-100, 100]");
+    r.planning.picture_threshold = t.get<double>();
+  }
+  if (body.contains("borrow_seconds")) {
+    const json& b = body["borrow_seconds"];
+    if (!b.is_number() || b.get<double>() < 0 || b.get<double>() > 3600) bad_field("borrow_seconds", "a number in [0, 3600]");
+    r.planning.borrow_seconds = b.get<double>();
+  }
+  if (body.contains("dry_run")) {
+    if (!body["dry_run"].is_boolean()) bad_field("dry_run", "a boolean");
+    r.dry_run = body["dry_run"].get<bool>();
+  }
+}
+
 FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions& options) {
   const std::string type = req.get_header_value("Content-Type");
   // Also keeps other web pages out: a cross-site form cannot send application/json without CORS.
@@ -282,7 +375,9 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
   if (body.is_discarded()) throw ApiError{400, "invalid_json", "the body is not valid JSON"};
   if (!body.is_object()) throw ApiError{400, "bad_request", "the body must be a JSON object"};
   static const std::vector<std::string> known = {"manuscript", "format", "title", "fps", "width", "height",
-                                                 "size", "steps", "seed", "denoiser", "attribution_maps", "sound"};
+                                                 "size", "steps", "seed", "denoiser", "attribution_maps", "sound",
+                                                 "kinds", "archive", "exclude", "pins", "threshold",
+                                                 "borrow_seconds", "dry_run"};
   for (const auto& [key, value] : body.items())
     if (std::find(known.begin(), known.end(), key) == known.end())
       throw ApiError{400, "bad_request", "unknown field \"" + key + "\""};
@@ -338,6 +433,7 @@ FilmRequest parse_film_request(const httplib::Request& req, const ServerOptions&
     if (!body["sound"].is_boolean()) bad_field("sound", "a boolean");
     r.job_options["sound"] = body["sound"];
   }
+  parse_planning_fields(body, r);
   return r;
 }
 
@@ -387,12 +483,50 @@ class FilmRoutes {
     if (encoder)
       if (auto m = catalog.embeddings().find_model(encoder->info().name, encoder->info().weights_sha256)) model_id = m->id;
     const std::string label = "api:" + (timeline.title.empty() ? std::string("manuscript") : timeline.title);
+    if (request.archive) {
+      auto archive = catalog.find_archive(*request.archive);
+      if (!archive) throw ApiError{404, "not_found", "no archive named " + *request.archive};
+      request.planning.filter.archive_id = archive->id;
+    }
+    for (const auto& [shot, records] : request.planning.pins)
+      for (std::int64_t id : records)
+        if (!catalog.record(id)) throw ApiError{404, "not_found", "pins: no record " + std::to_string(id)};
+    request.planning.save = !request.dry_run;
     PlannedFilm planned;
     try {
       // Planning embeds every shot's text with the leased encoder.
-      planned = plan_and_save_film(catalog, std::move(timeline), label, encoder, index.get(), model_id);
+      planned = plan_film(catalog, std::move(timeline), label, encoder, index.get(), model_id, request.planning);
     } catch (const ManuscriptError& e) {
       throw ApiError{422, "invalid_manuscript", e.what()};
+    }
+    if (request.dry_run) {
+      json shots = json::array();
+      for (json& shot : shots_json(planned.timeline)) shots.push_back(std::move(shot));
+      send_json(res, {{"dry_run", true},
+                      {"planning_seconds", planned.planning_seconds},
+                      {"dense", encoder != nullptr},
+                      {"pictures", planned.summary.to_json()},
+                      {"warnings", planned.timeline.warnings},
+                      {"shots", shots},
+                      {"timeline", planned.timeline.to_json(false)}});
+      return;
+    }
+    // The same manuscript planned the same way again is the same film: its render is queued or
+    // running already (answered as is), or queued again (it resumes where it stopped).
+    if (planned.reused) {
+      const std::optional<JobRow> job = catalog.jobs().latest(planned.film_id);
+      if (job && (job->state == JobState::queued || job->state == JobState::running)) {
+        auto film = catalog.films().get(planned.film_id, /*with_timeline=*/false);
+        json body = film_summary_json(*film, job, context_.options());
+        body["planning_seconds"] = planned.planning_seconds;
+        body["dense"] = encoder != nullptr;
+        body["reused"] = true;
+        body["pictures"] = planned.summary.to_json();
+        body["warnings"] = planned.timeline.warnings;
+        res.set_header("Location", film_base(planned.film_id));
+        send_json(res, body, 202);
+        return;
+      }
     }
     json options = request.job_options;
     options["fps"] = planned.timeline.fps;
@@ -404,6 +538,9 @@ class FilmRoutes {
     json body = film_summary_json(*film, catalog.jobs().get(job_id), context_.options());
     body["planning_seconds"] = planned.planning_seconds;
     body["dense"] = encoder != nullptr;
+    body["reused"] = planned.reused;
+    body["pictures"] = planned.summary.to_json();
+    body["warnings"] = planned.timeline.warnings;
     res.set_header("Location", film_base(planned.film_id));
     send_json(res, body, 202);
   }
@@ -542,11 +679,11 @@ class FilmRoutes {
     }
     json shots = json::array();
     if (const std::optional<Timeline> timeline = film_timeline(film))
-      for (const Shot& s : timeline->shots) {
-        json shot = shot_json(s);
+      for (json& shot : shots_json(*timeline)) {
+        const std::int64_t index = shot["index"].get<std::int64_t>();
         for (json& k : shot["keyframes"]) k["record"] = summary(k["record_id"].get<std::int64_t>());
         for (json& g : shot["guidance"]) g["record"] = summary(g["record_id"].get<std::int64_t>());
-        const auto found = shot_shares.find(s.index);
+        const auto found = shot_shares.find(index);
         shot["shares"] = found == shot_shares.end() ? json::array() : found->second;
         shots.push_back(std::move(shot));
       }

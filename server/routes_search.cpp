@@ -1,4 +1,7 @@
-// GET /api/v1/search?q=&k=&kind=&archive=&mode=   POST /api/v1/search (image body, optional q)
+// GET /api/v1/search?q=&k=&kind=&kinds=&archive=&mode=&per_modality=   POST /api/v1/search (image
+// body, optional q). Results are ranked per modality and calibrated (retrieval/search/searcher.h):
+// one list fused on the calibrated scale, or with per_modality=true one list per modality.
+#include <algorithm>
 #include <chrono>
 #include <list>
 #include <unordered_map>
@@ -21,6 +24,19 @@ SearchRequest request_from_query(const httplib::Request& req, Catalog& catalog) 
     const std::string value = req.get_param_value("low_confidence");
     if (value != "include" && value != "exclude") throw ApiError{400, "bad_request", "low_confidence must be include or exclude"};
     request.filter.include_low_confidence = value == "include";
+  }
+  if (req.has_param("kinds")) {
+    // "image,frame": any of these kinds.
+    const std::string list = req.get_param_value("kinds");
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const std::size_t comma = std::min(list.find(',', start), list.size());
+      const std::optional<RecordKind> kind = parse_record_kind(list.substr(start, comma - start));
+      if (!kind) throw ApiError{400, "bad_request", "kinds must be a comma-separated list of record kinds"};
+      if (std::find(request.filter.kinds.begin(), request.filter.kinds.end(), *kind) == request.filter.kinds.end())
+        request.filter.kinds.push_back(*kind);
+      start = comma + 1;
+    }
   }
   if (req.has_param("archive")) {
     auto archive = catalog.find_archive(req.get_param_value("archive"));
@@ -85,14 +101,23 @@ class SearchCache {
 
 std::string cache_key(const httplib::Request& req) {
   std::string key;
-  for (const char* name : {"q", "k", "kind", "archive", "mode", "from_ms", "to_ms", "low_confidence"}) {
+  for (const char* name : {"q", "k", "kind", "kinds", "archive", "mode", "from_ms", "to_ms", "low_confidence", "per_modality"}) {
     key += req.has_param(name) ? "1" + req.get_param_value(name) : "0";
     key += '\x1f';
   }
   return key;
 }
 
-void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httplib::Response& res,
+// Whether the request asks for one list per modality (per_modality=true).
+bool per_modality_of(const httplib::Request& req) {
+  if (!req.has_param("per_modality")) return false;
+  const std::string v = req.get_param_value("per_modality");
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  throw ApiError{400, "bad_request", "per_modality must be true or false"};
+}
+
+void answer(ApiContext& context, Catalog& catalog, SearchRequest request, bool per_modality, httplib::Response& res,
             SearchCache* cache = nullptr, const std::string& key = {}) {
   std::shared_ptr<DenseIndex> index = context.dense_index(catalog);
   if (cache) {
@@ -106,26 +131,32 @@ void answer(ApiContext& context, Catalog& catalog, SearchRequest request, httpli
   ClipEncoder* encoder = index ? (lease.get() ? lease.get() : context.encoder()) : nullptr;
   if (request.image && !encoder)
     throw ApiError{409, "no_model", "image search needs an embedding model and embedded records"};
-  std::vector<SearchResult> results;
+  std::vector<ModalityResults> lists;
   try {
     Searcher searcher(catalog, encoder, index.get());
-    results = searcher.search(request);
+    if (per_modality) lists = searcher.search_by_modality(request);
+    else lists.push_back({Modality::picture, searcher.search(request)});
   } catch (const SearchError& e) {
     throw ApiError{400, "bad_request", e.what()};
   }
-  nlohmann::json hits = nlohmann::json::array();
-  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-  for (const SearchResult& r : results) {
-    nlohmann::json hit = api_record_summary_json(r.record);
-    hit["rank"] = r.rank;
-    hit["fused_score"] = r.scores.fused_score;
-    hit["dense_score"] = opt(r.scores.dense_score);
-    hit["dense_rank"] = opt(r.scores.dense_rank);
-    hit["lexical_score"] = opt(r.scores.lexical_score);
-    hit["lexical_rank"] = opt(r.scores.lexical_rank);
-    hits.push_back(std::move(hit));
+  auto hits_of = [](const std::vector<SearchResult>& results) {
+    nlohmann::json hits = nlohmann::json::array();
+    for (const SearchResult& r : results) {
+      nlohmann::json hit = api_record_summary_json(r.record);
+      add_search_scores(hit, r);
+      hits.push_back(std::move(hit));
+    }
+    return hits;
+  };
+  nlohmann::json results;
+  if (per_modality) {
+    results = nlohmann::json::object();
+    for (const ModalityResults& list : lists) results[std::string(to_string(list.modality))] = hits_of(list.results);
+  } else {
+    results = hits_of(lists.front().results);
   }
-  const nlohmann::json body = {{"query", request.text}, {"k", request.k}, {"dense", encoder != nullptr}, {"results", hits}};
+  nlohmann::json body = {{"query", request.text}, {"k", request.k}, {"dense", encoder != nullptr}};
+  body[per_modality ? "modalities" : "results"] = std::move(results);
   if (cache) cache->put(key, index.get(), json_text(body));
   send_json(res, body);
 }
@@ -136,7 +167,7 @@ void register_search_routes(httplib::Server& server, ApiContext& context) {
   auto cache = std::make_shared<SearchCache>();
   server.Get("/api/v1/search", [&context, cache](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
-    answer(context, catalog, request_from_query(req, catalog), res, cache.get(), cache_key(req));
+    answer(context, catalog, request_from_query(req, catalog), per_modality_of(req), res, cache.get(), cache_key(req));
   });
   server.Post("/api/v1/search", [&](const httplib::Request& req, httplib::Response& res) {
     Catalog& catalog = context.catalog();
@@ -151,7 +182,7 @@ void register_search_routes(httplib::Server& server, ApiContext& context) {
       throw ApiError{415, "unsupported_media_type", std::string("the body is not a JPEG or PNG image: ") + e.what()};
     }
     if (!reduced.empty()) res.set_header("X-Palimpsest-Warning", reduced);
-    answer(context, catalog, std::move(request), res);
+    answer(context, catalog, std::move(request), per_modality_of(req), res);
   });
 }
 

@@ -9,6 +9,7 @@
 
 #include "synth/camera_warp.h"
 #include "synth/clip_guidance.h"
+#include "synth/noise.h"
 
 namespace palimpsest {
 
@@ -79,6 +80,7 @@ FrameProvenance describe_frame(const FramePlan& plan, const AttributedFrame& fra
     } else {
       for (const RecordPrior& r : plan.records) {
         if (r.record_id == id && r.keyframe) role = ProvenanceRole::keyframe;
+        if (r.record_id == id && r.borrowed) role = ProvenanceRole::borrowed;
       }
     }
     out.entries.push_back({id, std::max(0.0, w[k]), role});
@@ -101,6 +103,23 @@ FrameProvenance describe_frame(const FramePlan& plan, const AttributedFrame& fra
     out.pixel_records = frame.ids;
     out.pixel_weights.assign(mass.data_ptr<float>(), mass.data_ptr<float>() + mass.numel());
   }
+  return out;
+}
+
+AttributedFrame init_only_frame(const FramePlan& plan, const at::Tensor& init_image, std::int64_t init_record,
+                                bool track_pixels, int width, int height) {
+  AttributedFrame out;
+  if (init_record != 0 && init_image.defined()) {
+    out.image = init_image.clone();
+    out.ids = {init_record};
+    out.weights = at::ones({1}, at::kDouble);
+    if (track_pixels) out.mass = at::ones({1, height, width}, at::kFloat);
+    return out;
+  }
+  const std::vector<int64_t> shape = {3, height, width};
+  out.image = plan.params.init == InitMode::noise ? gaussian_noise(plan.params.seed, shape).clamp(-1.0, 1.0)
+                                                  : at::full(shape, -1.0, at::kFloat);
+  out.weights = at::zeros({0}, at::kDouble);
   return out;
 }
 

@@ -34,10 +34,17 @@ AttributedFrame with_language(AttributedFrame frame, const at::Tensor& convex, c
 AttributedFrame warp_frame(const AttributedFrame& frame, const Homography& h);
 
 // The provenance of `frame` drawn for `plan`: pixel entries (weight > 0, or the init record) with
-// roles init / keyframe / denoiser, sorted by weight, then the plan's guidance; the attribution
+// roles init / keyframe / borrowed / denoiser, sorted by weight, then the plan's guidance; the attribution
 // map and per-pixel weights when `settings` ask for them (and the mass was tracked).
 FrameProvenance describe_frame(const FramePlan& plan, const AttributedFrame& frame, bool diffused,
                                std::int64_t init_record, const RenderSettings& settings);
+
+// A frame without pictures (FramePlan::records empty): its init itself, not denoised. Black for
+// InitMode::black (and for a record init without a record), the seed's Gaussian noise clamped to
+// [-1, 1] for noise, `init_image` (the init record's, [3, H, W]) for a record, which then holds all
+// the weight (role init). Black and noise frames have no records and no weights.
+AttributedFrame init_only_frame(const FramePlan& plan, const at::Tensor& init_image, std::int64_t init_record,
+                                bool track_pixels, int width, int height);
 
 // Each pixel in the colour of its largest-weight record (record_colour).
 RgbImage attribution_map(const AttributedFrame& frame);

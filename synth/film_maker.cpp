@@ -186,7 +186,10 @@ RecordImageSource catalog_record_images(Catalog& catalog) {
 }
 
 fs::path default_film_dir(const Catalog& catalog, std::int64_t film_id) {
-  return fs::absolute(catalog.path()).parent_path() / "films" / std::to_string(film_id);
+  const fs::path db = fs::absolute(catalog.path());
+  const std::string name = db.filename().string();
+  const std::string folder = (name == "palimpsest.db" ? std::string() : name + ".") + std::to_string(film_id);
+  return db.parent_path() / "films" / folder;
 }
 
 FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptions& options) {

@@ -117,7 +117,10 @@ struct FilmResult {
 // not write, and the frames finished before it are kept for the next run).
 FilmResult make_film(Catalog& catalog, std::int64_t film_id, const FilmMakeOptions& options);
 
-// The folder a film renders into when FilmMakeOptions::output_dir is empty.
+// The folder a film renders into when FilmMakeOptions::output_dir is empty: films/<id> beside a
+// catalog named palimpsest.db (the default), films/<catalog file name>.<id> beside any other, so
+// that two catalogs in one folder never share a film's folder (ids have no dot, so the name and
+// the id always read back apart).
 std::filesystem::path default_film_dir(const Catalog& catalog, std::int64_t film_id);
 
 // Frame file names: frames/000042.png, maps/000042.png.

@@ -13,8 +13,9 @@ void validate_plans(const std::vector<FramePlan>& plans) {
     if (i > 0 && plan.frame != plans[i - 1].frame + 1) {
       throw std::invalid_argument(where + "plans must have consecutive frame numbers");
     }
-    if (plan.records.empty()) throw std::invalid_argument(where + "no records");
-    double positive = 0.0;
+    if (plan.records.empty() && i > 0 && !plan.restart)
+      throw std::invalid_argument(where + "no records, and not the start of a sequence");
+    double positive = plan.records.empty() ? 1.0 : 0.0;  // no pictures: drawn from its init
     for (const RecordPrior& r : plan.records) {
       if (!(r.prior >= 0.0) || !std::isfinite(r.prior)) {
         throw std::invalid_argument(where + "record priors must be finite and >= 0");

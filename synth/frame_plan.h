@@ -15,7 +15,8 @@ namespace palimpsest {
 
 // An image record the denoiser may draw on in a frame, with its prior weight pi_i (any scale;
 // the renderer normalises them to sum to 1). `keyframe` marks the shot's keyframe records, which
-// get the `keyframe` role in the provenance instead of `denoiser`.
+// get the `keyframe` role in the provenance instead of `denoiser`; `borrowed` marks another shot's
+// keyframes lent to a shot that found no picture, which get the `borrowed` role.
 // `language` is the record's language score for the frame's shot (synth/record_guidance.h): its
 // CLIP similarity to the shot's weighted terms minus its similarity to the shot's negative.
 struct RecordPrior {
@@ -23,6 +24,7 @@ struct RecordPrior {
   double prior = 1.0;
   bool keyframe = false;
   double language = 0.0;
+  bool borrowed = false;
 };
 
 // A text or subtitle record that guided the choice of the frame's records. The archive backend
@@ -113,7 +115,9 @@ struct KeyframeBlend {
 
 struct FramePlan {
   int frame = 0;
-  std::vector<RecordPrior> records;  // at least one record with a positive prior
+  // At least one record with a positive prior, or none: a frame without pictures, which is its
+  // init itself (black, the seed's noise, or the init record's image), not denoised.
+  std::vector<RecordPrior> records;
   std::vector<GuidanceWeight> guidance;
   FrameParams params;
   // Starts a new sequence (a cut): the frame begins from params.init instead of the previous
@@ -132,7 +136,8 @@ struct FramePlan {
 };
 
 // Throws std::invalid_argument naming the frame for a plan list the renderer cannot draw: frame
-// numbers not consecutive, no records or no positive prior, a negative or non-finite prior,
+// numbers not consecutive, records but no positive prior, no records on a frame that does not
+// start a sequence, a negative or non-finite prior,
 // steps outside [1, 1000], strength outside (0, 1], cadence < 1, noise < 0, blend mix outside
 // [0, 1], a negative guidance ratio, abstraction outside [0, 1], a non-finite language score, or a
 // record id 0 (kLanguageRecord stands for language).

@@ -250,6 +250,16 @@ struct FrameRenderer::Impl {
     size_t i = 0;
     while (i < plans.size()) {
       const FramePlan& plan = plans[i];
+      if (plan.records.empty()) {
+        // No pictures (timeline_plans.h: past the borrowing limit): the init itself.
+        const std::int64_t init_record = plan.params.init == InitMode::record ? plan.params.init_record_id : 0;
+        const at::Tensor image = init_record != 0 ? record_tensor(init_record, plan.records) : at::Tensor();
+        emit(plan, init_only_frame(plan, image, init_record, track_pixels, settings.width, settings.height), true,
+             init_record, on_frame);
+        previous.reset();  // the next frame with pictures starts a sequence
+        ++i;
+        continue;
+      }
       if (i == 0 || plan.restart || !previous) {
         // A sequence starts from its init.
         std::int64_t init_record = 0;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "indexer/runtime/runtime_info.h"
+#include "synth/attributed_frame.h"
 #include "synth/camera_warp.h"
 #include "synth/ddim_sampler.h"
 #include "synth/keyframe_interpolation.h"
@@ -51,7 +52,9 @@ struct LatentRenderer::Impl {
     p.diffused = true;
     for (std::size_t i = 0; i < plan.records.size(); ++i)
       p.entries.push_back({plan.records[i].record_id, weights[static_cast<std::int64_t>(i)].item<double>(),
-                           plan.records[i].keyframe ? ProvenanceRole::keyframe : ProvenanceRole::denoiser});
+                           plan.records[i].borrowed   ? ProvenanceRole::borrowed
+                           : plan.records[i].keyframe ? ProvenanceRole::keyframe
+                                                      : ProvenanceRole::denoiser});
     std::sort(p.entries.begin(), p.entries.end(),
               [](const ProvenanceEntry& a, const ProvenanceEntry& b) { return a.weight > b.weight; });
     if (init_record != 0) p.entries.push_back({init_record, 0.0, ProvenanceRole::init});
@@ -73,6 +76,19 @@ struct LatentRenderer::Impl {
     for (std::size_t i = 0; i < plans.size(); ++i) {
       const FramePlan& plan = plans[i];
       const FrameParams& p = plan.params;
+      if (plan.records.empty()) {
+        // No pictures (timeline_plans.h: past the borrowing limit): the init itself.
+        const std::int64_t init_record = p.init == InitMode::record ? p.init_record_id : 0;
+        const AttributedFrame frame = init_only_frame(plan, init_record != 0 ? record_image(init_record) : at::Tensor(),
+                                                      init_record, false, settings.width, settings.height);
+        RenderedFrame out;
+        out.frame = plan.frame;
+        out.image = tensor_to_image(frame.image);
+        out.provenance = describe_frame(plan, frame, true, init_record, settings);
+        previous = frame.image;
+        on_frame(std::move(out));
+        continue;
+      }
       std::int64_t init_record = 0;
       at::Tensor init_image;
       const auto camera_started = Clock::now();

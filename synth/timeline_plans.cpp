@@ -5,6 +5,9 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+
+#include "retrieval/timeline/shot_pictures.h"
 
 namespace palimpsest {
 namespace {
@@ -101,16 +104,13 @@ std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLoo
   std::vector<ShotRecords> records;
   records.reserve(timeline.shots.size());
   for (const Shot& s : timeline.shots) records.push_back(shot_records(s, kind_of));
-  // Index of the shot whose pictures a shot (or gap) uses: its own, else the nearest earlier
-  // one with pictures, else the nearest later one.
-  auto donor = [&](int shot) -> int {
-    for (int i = shot; i >= 0; --i)
-      if (!records[i].keyframes.empty()) return i;
-    for (int i = shot + 1; i < static_cast<int>(records.size()); ++i)
-      if (!records[i].keyframes.empty()) return i;
-    return -1;
-  };
-  if (timeline.shots.empty() || donor(0) < 0)
+  // Where each frame's pictures come from (shot_pictures.h): a shot's own keyframes that are
+  // pictures, borrowed from a neighbour within the timeline's borrowing limit, or none.
+  const std::vector<FramePicture> pictures = frame_pictures(timeline, [&](const Shot& shot) {
+    const auto i = static_cast<std::size_t>(&shot - timeline.shots.data());  // called on timeline.shots
+    return !records[i].keyframes.empty();
+  });
+  if (std::none_of(records.begin(), records.end(), [](const ShotRecords& r) { return !r.keyframes.empty(); }))
     throw std::invalid_argument(
         "no shot of the timeline has an image or video-frame record to draw (the archive matched "
         "only texts?)");
@@ -118,7 +118,8 @@ std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLoo
   std::vector<FramePlan> plans;
   plans.reserve(static_cast<std::size_t>(timeline.frame_count));
   int shot_index = 0;  // last shot starting at or before the frame
-  int previous_shot = -2;
+  // A sequence is a run of frames of one shot (or gap) drawing from one place.
+  std::tuple<int, FramePictures, int> previous_sequence{-2, FramePictures::none, -2};
   for (std::int64_t f = 0; f < timeline.frame_count; ++f) {
     while (shot_index + 1 < static_cast<int>(timeline.shots.size()) &&
            timeline.shots[shot_index + 1].start_frame <= f)
@@ -126,17 +127,31 @@ std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLoo
     const Shot& shot = timeline.shots[shot_index];
     const bool inside = f >= shot.start_frame && f < shot.end_frame;
     const int current = inside ? shot_index : -1;
+    const FramePicture& picture = pictures[static_cast<std::size_t>(f)];
 
     FramePlan plan;
     plan.frame = static_cast<int>(f);
     const FrameParameters parameters = timeline.evaluate(f);
     plan.params = frame_params(parameters);
-    plan.restart = current != previous_shot;  // each shot (and each gap) is a sequence
-    previous_shot = current;
+    const std::tuple<int, FramePictures, int> sequence{current, picture.source, picture.from_shot};
+    // Each shot (and each gap) is a sequence, and so is every frame without pictures (its init).
+    plan.restart = sequence != previous_sequence || picture.source == FramePictures::none;
+    previous_sequence = sequence;
 
-    const int from = donor(f < shot.start_frame ? 0 : shot_index);
-    const ShotRecords& own = records[from];
-    place_keyframes(own, inside && from == shot_index ? f : own.keyframes.back().frame, timeline, plan);
+    if (picture.source != FramePictures::none) {
+      const ShotRecords& from = records[static_cast<std::size_t>(picture.from_shot)];
+      const bool own = picture.source == FramePictures::own;
+      // A borrowed picture holds the lender's nearest keyframe: its last after it, its first before.
+      const std::int64_t at = own ? f : f < timeline.shots[static_cast<std::size_t>(picture.from_shot)].start_frame
+                                            ? from.keyframes.front().frame - 1
+                                            : from.keyframes.back().frame;
+      place_keyframes(from, at, timeline, plan);
+      if (!own)
+        for (RecordPrior& r : plan.records) {
+          r.borrowed = r.keyframe;
+          r.keyframe = false;
+        }
+    }
     if (inside) {
       plan.guidance = records[shot_index].guidance;
       plan.prompt = shot.text;

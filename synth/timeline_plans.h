@@ -10,8 +10,14 @@
 // - Image records among the shot's guidance join the prior with kGuidancePrior x their weight;
 //   text and subtitle guidance is carried to the provenance (role guidance).
 // - Records near the shot's negative prompt are left out of its prior.
-// - A shot with no image record borrows the nearest earlier shot's (else the next one's), so a
-//   line that found only text still gets pictures; frames in gaps between shots do the same.
+// - Frames of a shot without picture keyframes, and frames in gaps between shots, borrow a
+//   neighbour's pictures within the timeline's borrowing limit and then fall back to their init,
+//   as retrieval/timeline/shot_pictures.h rules (frame_pictures). A borrowed keyframe is held (the
+//   lender's last keyframe after it, its first before it) and marked `borrowed` (the `borrowed`
+//   role in the provenance, not `keyframe`). A frame past the limit has no records: the renderer
+//   draws its init (black, noise, or the init record) and nothing else.
+// - A sequence restarts at every shot and gap, wherever a frame's pictures change source (own,
+//   borrowed from a shot, none), and at every frame without pictures.
 // - Parameters: the timeline's strength is Deforum's (how much of the previous frame survives);
 //   the renderer's is img2img's, so strength = 1 - timeline strength, at least kMinStrength.
 
@@ -33,7 +39,7 @@ inline constexpr double kMinStrength = 0.05;
 using RecordKindLookup = std::function<std::optional<RecordKind>(std::int64_t record_id)>;
 
 // Throws std::invalid_argument when the timeline is not planned, has no frames, or no shot has an
-// image record to draw.
+// image record to draw (nothing to borrow either: the planner's warnings say why).
 std::vector<FramePlan> frame_plans(const Timeline& timeline, const RecordKindLookup& kind_of);
 
 }  // namespace palimpsest

@@ -83,9 +83,8 @@ void register_demo(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
         std::cout << "3/4 planning the demo manuscript (" << script.name << ") against the archive...\n";
         Timeline timeline = plan_shots(script.content, ManuscriptFormat::fountain, film_options, std::string(script.name));
         PlanningModel model = load_planning_model(catalog, std::nullopt);
-        PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline), std::string(script.name),
-                                                 model.encoder.get(), model.index.get(), model.model_id,
-                                                 /*reuse_identical=*/true);
+        PlannedFilm planned = plan_film(catalog, std::move(timeline), std::string(script.name), model.encoder.get(),
+                                        model.index.get(), model.model_id);
         std::printf("    film %lld: %zu shots, %lld frames at %g fps, %dx%d, planned in %.0f ms\n",
                     static_cast<long long>(planned.film_id), planned.timeline.shots.size(),
                     static_cast<long long>(planned.timeline.frame_count), planned.timeline.fps,

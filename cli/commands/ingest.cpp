@@ -197,10 +197,12 @@ void register_ingest(CLI::App& app, const GlobalOptions& globals, Dispatch& disp
       const bool tty = ProgressLine::stderr_is_terminal();
       IngestProgress progress(tty && !args->quiet, !tty && !args->quiet && !args->json);
       std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
-      const IngestSummary summary = ingester.run(paths, &progress);
+      IngestSummary summary = ingester.run(paths, &progress);
       std::optional<EmbeddingReport> embedded;
-      if (encoder && summary.stopped.empty())
+      if (encoder && summary.stopped.empty()) {
         embedded = embed_with_progress(catalog, *encoder, tty && !args->quiet, !tty && !args->quiet && !args->json);
+        summary.seconds += embedded->seconds;  // the time of the whole ingest, embedding included
+      }
       if (args->json) {
         nlohmann::json j = summary.to_json();
         if (embedded) j["embeddings"] = embedding_report_json(*embedded);

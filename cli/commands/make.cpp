@@ -9,8 +9,11 @@
 #include "cli/commands/film_sound_summary.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/terminal_text.h"
+#include "cli/commands/planning_arguments.h"
 #include "cli/commands/progress.h"
 #include "cli/commands/timeline_arguments.h"
+#include "retrieval/film_planning.h"
+#include "retrieval/timeline/timeline.h"
 #include "schema/catalog_json.h"
 #include "schema/film_store.h"
 #include "synth/film_maker.h"
@@ -113,6 +116,8 @@ void register_make(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
                     static_cast<long long>(r.frames_reused), r.seconds);
         for (const std::string& w : r.sound_warnings) std::cerr << "palimpsest: warning: sound: " << w << "\n";
         if (!args->quiet) {
+          if (auto film = catalog.films().get(film_id); film && film->timeline.is_object())
+            std::printf("  pictures: %s\n", summarize(shot_pictures(Timeline::from_json(film->timeline))).to_string().c_str());
           std::printf("  %s\n", describe_soundtrack(r).c_str());
           std::printf("  frames and attribution maps: %s\n", shown(r.output_dir.native()).c_str());
           std::printf("  provenance of a frame:       palimpsest --db %s provenance %lld --frame 0\n",

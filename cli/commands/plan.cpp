@@ -1,5 +1,6 @@
 // palimpsest plan MANUSCRIPT : manuscript -> timeline (shots, keyframes, guidance), saved as a
-// planned film.   palimpsest export FILM --otio out.otio : the film's timeline for editors.
+// planned film (unless --dry-run, or --json without --save); planning the same manuscript with the
+// same settings again reuses the film.   palimpsest export FILM --otio out.otio : the film's timeline for editors.
 #include <cstdio>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 #include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/terminal_text.h"
+#include "cli/commands/planning_arguments.h"
 #include "cli/commands/timeline_arguments.h"
 #include "indexer/files/atomic_file.h"
 #include "retrieval/film_planning.h"
@@ -25,7 +27,10 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
     double fps = 12;
     std::string size = "320x192";
     FilmLimits limits;
+    PlanningArguments planning;
     bool json = false;
+    bool save = false;
+    bool dry_run = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("plan", "Plan a manuscript into a timeline without rendering");
@@ -34,12 +39,20 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   add_film_options(*cmd, args->fps, args->limits);
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--model", args->model, "CLIP model: a store name or a folder (default: the catalog's current model)");
-  cmd->add_flag("--json", args->json, "Print the timeline JSON");
+  args->planning.add_to(*cmd);
+  cmd->add_flag("--json", args->json, "Print the timeline JSON (no film is saved unless --save)");
+  cmd->add_flag("--save", args->save, "With --json: also save the film");
+  cmd->add_flag("--dry-run", args->dry_run, "Plan and report, but save no film");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
+      if (args->save && args->dry_run) {
+        std::cerr << "palimpsest plan: --save and --dry-run contradict each other\n";
+        return kExitUsage;
+      }
       TimelineOptions options;
       options.fps = args->fps;
       options.limits = args->limits;
+      args->planning.apply_title(options);
       if (auto usage = apply_timeline_arguments(options, args->size, args->schedules)) {
         std::cerr << "palimpsest plan: " << *usage << "\n";
         return kExitUsage;
@@ -47,32 +60,43 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       Timeline timeline = plan_shots(std::filesystem::path(args->manuscript), options);
 
       Catalog catalog(globals.db);
+      FilmPlanningOptions planning = args->planning.options(catalog);
+      planning.save = !args->dry_run && (!args->json || args->save);
       PlanningModel model = load_planning_model(catalog, model_argument(globals.db, args->model));
       if (!model.dense()) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-      PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline),
-                                               std::filesystem::absolute(args->manuscript).string(),
-                                               model.encoder.get(), model.index.get(), model.model_id);
+      if (model.encoder)
+        if (const std::string notice = demo_model_notice(catalog, model.encoder->info().name); !notice.empty())
+          std::cerr << "palimpsest: note: " << notice << "\n";
+      PlannedFilm planned = plan_film(catalog, std::move(timeline), std::filesystem::absolute(args->manuscript).string(),
+                                      model.encoder.get(), model.index.get(), model.model_id, planning);
       const std::int64_t film = planned.film_id;
-      const double seconds = planned.planning_seconds;
       timeline = std::move(planned.timeline);
-      const nlohmann::json doc = timeline.to_json(/*include_evaluated=*/true);
       if (args->json) {
+        nlohmann::json doc = timeline.to_json(/*include_evaluated=*/true);
+        doc["film_id"] = film ? nlohmann::json(film) : nlohmann::json();
         std::cout << json_text(doc, 2) << "\n";
+        for (const auto& w : timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
         return kExitOk;
       }
-      std::printf("film %lld planned: \"%s\", %zu shots, %lld frames at %g fps (%dx%d), planning %.0f ms\n",
-                  static_cast<long long>(film), shown(timeline.title).c_str(), timeline.shots.size(),
-                  static_cast<long long>(timeline.frame_count), timeline.fps, timeline.width, timeline.height,
-                  seconds * 1000);
-      for (const auto& w : timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
-      for (const auto& shot : timeline.shots) {
+      const std::string what = film == 0 ? std::string("dry run (no film saved)")
+                                          : "film " + std::to_string(film) + (planned.reused ? " (planned before, reused)" : " planned");
+      std::printf("%s: \"%s\", %zu shots, %lld frames at %g fps (%dx%d), planning %.0f ms\n", what.c_str(),
+                  shown(timeline.title).c_str(), timeline.shots.size(), static_cast<long long>(timeline.frame_count), timeline.fps,
+                  timeline.width, timeline.height, planned.planning_seconds * 1000);
+      for (std::size_t i = 0; i < timeline.shots.size(); ++i) {
+        const Shot& shot = timeline.shots[i];
         std::string keys;
         for (const auto& k : shot.keyframes) keys += (keys.empty() ? "#" : ", #") + std::to_string(k.record_id);
-        std::printf("  shot %-3d frames %5lld-%-5lld keyframes %-18s %s\n", shot.index,
+        const ShotPictures& p = planned.pictures.at(i);
+        if (keys.empty())
+          keys = p.status == ShotPictureStatus::borrowed ? "(shot " + std::to_string(p.from_shot) + "'s)" : "(none)";
+        std::printf("  shot %-3d frames %5lld-%-5lld %-8s keyframes %-18s %s\n", shot.index,
                     static_cast<long long>(shot.start_frame), static_cast<long long>(shot.end_frame),
-                    keys.empty() ? "-" : keys.c_str(), one_line(shot.text, 60).c_str());
+                    std::string(to_string(p.status)).c_str(), keys.c_str(), one_line(shot.text, 60).c_str());
       }
-      std::printf("export it: palimpsest export %lld --otio film.otio\n", static_cast<long long>(film));
+      std::fflush(stdout);
+      print_planning(planned, stdout);
+      if (film) std::printf("export it: palimpsest export %lld --otio film.otio\n", static_cast<long long>(film));
       return kExitOk;
     };
   });
@@ -84,7 +108,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
   exp->add_option("--otio", *otio_path, "Output .otio file")->required();
   exp->callback([&globals, &dispatch, film_id, otio_path] {
     dispatch.action = [&globals, film_id, otio_path]() -> int {
-      Catalog catalog(globals.db);
+      Catalog catalog = open_existing_catalog(globals.db);
       auto film = catalog.films().get(*film_id);
       if (!film) {
         std::cerr << "palimpsest: no film " << *film_id << "\n";

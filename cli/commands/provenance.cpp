@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands/app.h"
+#include "cli/commands/catalog_arguments.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/terminal_text.h"
 #include "schema/catalog.h"
@@ -73,7 +74,7 @@ void register_provenance(CLI::App& app, const GlobalOptions& globals, Dispatch& 
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([&globals, &dispatch, args] {
     dispatch.action = [&globals, args]() -> int {
-      Catalog catalog(globals.db);
+      Catalog catalog = open_existing_catalog(globals.db);
       auto film = catalog.films().get(args->film, /*with_timeline=*/false);
       if (!film) {
         std::cerr << "palimpsest: no film " << args->film << "\n";

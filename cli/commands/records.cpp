@@ -36,7 +36,7 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
     dispatch.action = [&globals, list]() -> int {
       RecordFilter filter;
       if (!list->kind.empty()) filter.kind = kind_argument(list->kind);
-      Catalog catalog(globals.db);
+      Catalog catalog = open_existing_catalog(globals.db);
       if (!list->archive.empty()) filter.archive_id = archive_argument(catalog, list->archive);
       filter.after_id = list->after;
       filter.limit = list->limit;
@@ -63,7 +63,7 @@ void register_records(CLI::App& app, const GlobalOptions& globals, Dispatch& dis
   record->add_flag("--json", *json, "JSON output");
   record->callback([&globals, &dispatch, id, json] {
     dispatch.action = [&globals, id, json]() -> int {
-      Catalog catalog(globals.db);
+      Catalog catalog = open_existing_catalog(globals.db);
       auto r = catalog.record(*id);
       if (!r) {
         std::cerr << "palimpsest: no record " << *id << "\n";

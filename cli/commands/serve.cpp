@@ -48,6 +48,8 @@ void register_serve(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
       ->capture_default_str()->check(CLI::Range(16, 65536));
   cmd->callback([&globals, &dispatch, options, model, limits] {
     dispatch.action = [&globals, options, model, limits]() -> int {
+      // The server reads a catalog; it never makes an empty one where the user mistyped a path.
+      open_existing_catalog(globals.db);
       options->db = globals.db;
       options->max_body_bytes = static_cast<std::size_t>(limits->body_mb) << 20;
       options->max_image_pixels = limits->image_mpx * 1'000'000;

@@ -56,6 +56,7 @@ void add_film_arguments(CLI::App& cmd, FilmArguments& args) {
   cmd.add_option("--seed", args.seed, "Seed (a film-wide seed schedule)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
   cmd.add_option("--model", args.model, "CLIP model: a store name or a folder (default: the catalog's current model)");
+  args.planning.add_to(cmd);
 }
 
 bool check_film_arguments(const FilmArguments& args, const std::string& command) {
@@ -77,19 +78,22 @@ std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArgu
     std::cerr << "palimpsest " << command << ": " << *usage << "\n";
     return std::nullopt;
   }
-  return plan_film(catalog, args.manuscript, options, model_argument(catalog.path().string(), args.model), quiet);
+  return plan_manuscript(catalog, args, options, quiet);
 }
 
-std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
-                       const std::optional<std::filesystem::path>& model_dir, bool quiet) {
-  Timeline timeline = plan_shots(std::filesystem::path(manuscript), options);
-  PlanningModel model = load_planning_model(catalog, model_dir);
+std::int64_t plan_manuscript(Catalog& catalog, const FilmArguments& args, TimelineOptions options, bool quiet) {
+  args.planning.apply_title(options);
+  Timeline timeline = plan_shots(std::filesystem::path(args.manuscript), options);
+  const FilmPlanningOptions planning = args.planning.options(catalog);
+  PlanningModel model = load_planning_model(catalog, model_argument(catalog.path().string(), args.model));
   if (!model.dense())
     std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-  PlannedFilm planned = plan_and_save_film(catalog, std::move(timeline), std::filesystem::absolute(manuscript).string(),
-                                           model.encoder.get(), model.index.get(), model.model_id,
-                                           /*reuse_identical=*/true);
-  for (const auto& w : planned.timeline.warnings) std::cerr << "palimpsest: warning: " << error_line(w) << "\n";
+  if (model.encoder)
+    if (const std::string notice = demo_model_notice(catalog, model.encoder->info().name); !notice.empty())
+      std::cerr << "palimpsest: note: " << notice << "\n";
+  PlannedFilm planned = plan_film(catalog, std::move(timeline), std::filesystem::absolute(args.manuscript).string(),
+                                  model.encoder.get(), model.index.get(), model.model_id, planning);
+  print_planning(planned, stderr);
   if (!quiet)
     std::cerr << "film " << planned.film_id << (planned.reused ? " (planned before: resuming)" : " planned") << ": "
               << planned.timeline.shots.size() << " shots, " << planned.timeline.frame_count << " frames at "

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/commands/planning_arguments.h"
 #include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
 
@@ -28,7 +29,8 @@ std::optional<std::string> apply_timeline_arguments(TimelineOptions& options, co
 void add_film_options(CLI::App& command, double& fps, FilmLimits& limits);
 
 // The manuscript and planning options `make` and `sweep` take: MANUSCRIPT | --film ID, --fps,
-// --max-frames, --size, --steps, --seed, --schedule (repeatable) and --model.
+// --max-frames, --size, --steps, --seed, --schedule (repeatable), --model and the planning controls
+// (planning_arguments.h).
 struct FilmArguments {
   std::string manuscript;
   std::int64_t film = 0;
@@ -39,20 +41,21 @@ struct FilmArguments {
   std::int64_t seed = -1;
   std::vector<std::string> schedules;
   std::string model;
+  PlanningArguments planning;  // --title, --kinds, --archive, --exclude, --pin, --threshold, --borrow-seconds
 };
 void add_film_arguments(CLI::App& command, FilmArguments& args);
 // False after printing a usage message ("palimpsest <command>: ...") unless exactly one of
 // MANUSCRIPT and --film is given (checked before the catalog is opened).
 bool check_film_arguments(const FilmArguments& args, const std::string& command);
-// The planned film's id: --film, or MANUSCRIPT planned (plan_film). Returns nullopt after printing
-// a usage message for a malformed --size or --schedule.
+// The planned film's id: --film, or MANUSCRIPT planned (plan_manuscript). Returns nullopt after
+// printing a usage message for a malformed --size or --schedule.
 std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArguments& args, const std::string& command,
                                                 bool quiet);
 
-// Plans `manuscript` against the catalog with the CLIP model at `model_dir` (model_argument();
-// nullopt: the default model), or finds the identical plan made before; says so on stderr (the
-// warnings always, the summary unless `quiet`). Returns the film id. Throws as planning does.
-std::int64_t plan_film(Catalog& catalog, const std::string& manuscript, TimelineOptions options,
-                       const std::optional<std::filesystem::path>& model_dir, bool quiet);
+// Plans the arguments' manuscript against the catalog with their model (model_argument()) and
+// planning controls, or finds the identical plan made before; says so on stderr (the notice about
+// the embedded model, the pictures summary and warnings always, the film line unless `quiet`).
+// Returns the film id. Throws as planning does.
+std::int64_t plan_manuscript(Catalog& catalog, const FilmArguments& args, TimelineOptions options, bool quiet);
 
 }  // namespace palimpsest::cli

@@ -1,8 +1,11 @@
-// Text documents (one record per paragraph) and subtitle files (one record per cue).
+// Text documents (one record per passage: a paragraph, or each passage of a long one, which
+// indexer/text/passages.h cuts to fit the embedding model's context) and subtitle files (one
+// record per cue).
 #include <fstream>
 
 #include "indexer/ingest/file_ingesters.h"
 #include "indexer/text/paragraphs.h"
+#include "indexer/text/passages.h"
 #include "indexer/text/subtitles.h"
 #include "indexer/text/timecode.h"
 
@@ -15,24 +18,34 @@ void ingest_text(FileContext& file) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read");
   const std::string name = path.filename().string();
-  std::int64_t count = 0;
+  std::int64_t count = 0, records = 0;
   split_paragraphs(in, [&](Paragraph&& p) {
-    RecordRow record;
-    record.kind = RecordKind::text;
-    record.title = p.heading.empty() ? name + " ¶" + std::to_string(count + 1)
-                                     : p.heading + " — " + name + " ¶" + std::to_string(count + 1);
-    record.meta = {{"paragraph", count},
-                   {"line", p.line},
-                   {"byte_offset", p.byte_offset},
-                   {"byte_length", p.byte_length},
-                   {"char_offset", p.char_offset}};
-    if (!p.heading.empty()) record.meta["heading"] = p.heading;
-    record.text = std::move(p.text);
-    writer.add_record(std::move(record));
+    const std::vector<Passage> passages = split_passages(p);
+    for (std::size_t i = 0; i < passages.size(); ++i) {
+      const Passage& passage = passages[i];
+      RecordRow record;
+      record.kind = RecordKind::text;
+      std::string title = name + " ¶" + std::to_string(count + 1);
+      if (passages.size() > 1) title += " (" + std::to_string(i + 1) + "/" + std::to_string(passages.size()) + ")";
+      record.title = p.heading.empty() ? title : p.heading + " — " + title;
+      record.meta = {{"paragraph", count},
+                     {"line", p.line},
+                     {"byte_offset", passage.byte_offset},
+                     {"byte_length", passage.byte_length},
+                     {"char_offset", passage.char_offset}};
+      if (passages.size() > 1) {
+        record.meta["passage"] = i;
+        record.meta["passages"] = passages.size();
+      }
+      if (!p.heading.empty()) record.meta["heading"] = p.heading;
+      record.text = passage.text;
+      writer.add_record(std::move(record));
+      ++records;
+    }
     ++count;
   });
   if (in.bad()) throw std::runtime_error("read error");
-  report.records["text"] = count;
+  report.records["text"] = records;
 }
 
 void ingest_subtitles(FileContext& file) {

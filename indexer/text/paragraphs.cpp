@@ -1,7 +1,9 @@
 #include "indexer/text/paragraphs.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "indexer/text/control_characters.h"
 #include "indexer/text/utf8.h"
 
 namespace palimpsest {
@@ -37,49 +39,48 @@ std::size_t cut_point(std::string_view text, std::size_t limit) {
   return cut;
 }
 
+// A separator line: only '%', or three or more of one of * - _ = ~ with optional spaces between.
+bool is_separator(std::string_view line) {
+  char mark = 0;
+  int count = 0;
+  for (char c : line) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\v') continue;
+    if (mark == 0 && (c == '%' || c == '*' || c == '-' || c == '_' || c == '=' || c == '~')) mark = c;
+    if (c != mark) return false;
+    ++count;
+  }
+  return mark == '%' ? count > 0 : count >= 3;
+}
+
 class Splitter {
  public:
   Splitter(const std::function<void(Paragraph&&)>& emit, const ParagraphOptions& options)
       : emit_(emit), options_(options) {}
 
   // One physical line without its '\n' (or a piece of a very long one: `continued` says the
-  // previous call ended mid-line); `offset` is its byte offset in the file.
+  // previous call ended mid-line); `offset` is its byte offset in the file. A form feed cuts it.
   void line(std::string_view text, std::int64_t offset, std::int64_t chars_before, int number,
             bool continued) {
-    if (continued && !current_.text.empty()) {
-      current_.text.append(text);
-      current_.byte_length = offset + static_cast<std::int64_t>(text.size()) - current_.byte_offset;
-      while (current_.text.size() > options_.max_paragraph_bytes) split_oversized();
-      return;
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t feed = text.find('\f', start);
+      const std::string_view piece = text.substr(start, feed == std::string_view::npos ? text.size() - start : feed - start);
+      const std::int64_t piece_chars = chars_before + static_cast<std::int64_t>(utf8_length(text.substr(0, start)));
+      segment(piece, offset + static_cast<std::int64_t>(start), piece_chars, number, continued && start == 0);
+      if (feed == std::string_view::npos) break;
+      flush();  // a page break ends the paragraph
+      start = feed + 1;
     }
-    if (is_blank(text)) {
-      flush();
-      return;
-    }
-    if (std::string h = heading_text(text); !h.empty()) {
-      flush();
-      heading_ = h;
-    }
-    if (current_.text.empty()) {
-      current_.byte_offset = offset;
-      current_.char_offset = chars_before;
-      current_.line = number;
-      current_.heading = heading_;
-    } else {
-      current_.text += '\n';
-    }
-    current_.text.append(trim_right(text));
-    current_.byte_length = offset + static_cast<std::int64_t>(trim_right(text).size()) -
-                           current_.byte_offset;
-    while (current_.text.size() > options_.max_paragraph_bytes) split_oversized();
   }
 
   void flush() {
     // Pieces of a long line arrive untrimmed; trim once the paragraph is whole.
-    const std::size_t trimmed = trim_right(current_.text).size();
-    current_.byte_length -= static_cast<std::int64_t>(current_.text.size() - trimmed);
-    current_.text.resize(trimmed);
-    if (current_.text.empty()) return;
+    current_.text.resize(trim_right(current_.text).size());
+    if (current_.text.empty()) {
+      current_ = Paragraph{};
+      return;
+    }
+    current_.byte_length = paragraph_position(current_, current_.text.size()).byte - current_.byte_offset;
     ++count_;
     emit_(std::move(current_));
     current_ = Paragraph{};
@@ -88,16 +89,66 @@ class Splitter {
   std::int64_t count() const { return count_; }
 
  private:
+  void segment(std::string_view raw, std::int64_t offset, std::int64_t chars_before, int number, bool continued) {
+    std::vector<KeptSpan> spans;
+    const std::string clean = strip_control_characters(raw, &spans);
+    if (continued && !current_.text.empty()) {
+      append(raw, clean, spans, clean.size(), offset, chars_before);
+    } else {
+      if (is_blank(clean) || is_separator(clean)) {
+        flush();
+        return;
+      }
+      if (std::string h = heading_text(clean); !h.empty()) {
+        flush();
+        heading_ = h;
+      }
+      if (current_.text.empty()) {
+        current_ = Paragraph{};
+        current_.line = number;
+        current_.heading = heading_;
+      } else {
+        current_.text += '\n';
+      }
+      append(raw, clean, spans, trim_right(clean).size(), offset, chars_before);
+    }
+    while (current_.text.size() > options_.max_paragraph_bytes) split_oversized();
+  }
+
+  // Appends the first `length` bytes of `clean` (the control-free `raw`, made of `spans` of it),
+  // with an anchor per span.
+  void append(std::string_view raw, const std::string& clean, const std::vector<KeptSpan>& spans, std::size_t length,
+              std::int64_t offset, std::int64_t chars_before) {
+    std::size_t done = 0;
+    for (const KeptSpan& span : spans) {
+      if (done >= length) break;
+      const std::size_t n = std::min(span.length, length - done);
+      const TextAnchor anchor{current_.text.size(), offset + static_cast<std::int64_t>(span.source),
+                              chars_before + static_cast<std::int64_t>(utf8_length(raw.substr(0, span.source)))};
+      if (current_.anchors.empty()) {
+        current_.byte_offset = anchor.byte;
+        current_.char_offset = anchor.chars;
+      }
+      current_.anchors.push_back(anchor);
+      current_.text.append(clean, done, n);
+      done += n;
+    }
+  }
+
   void split_oversized() {
     const std::size_t cut = cut_point(current_.text, options_.max_paragraph_bytes);
     Paragraph head = current_;
     head.text = std::string(trim_right(std::string_view(current_.text).substr(0, cut)));
-    head.byte_length = static_cast<std::int64_t>(cut);
-    const std::int64_t head_chars = static_cast<std::int64_t>(utf8_length(current_.text.substr(0, cut)));
+    std::erase_if(head.anchors, [&](const TextAnchor& a) { return a.text >= head.text.size() && a.text != 0; });
+    const TextAnchor at_cut = paragraph_position(current_, cut);
+    head.byte_length = at_cut.byte - head.byte_offset;  // pieces of a cut paragraph tile the file
     current_.text.erase(0, cut);
-    current_.byte_offset += static_cast<std::int64_t>(cut);
-    current_.byte_length -= static_cast<std::int64_t>(cut);
-    current_.char_offset += head_chars;
+    std::vector<TextAnchor> rest = {{0, at_cut.byte, at_cut.chars}};
+    for (const TextAnchor& a : current_.anchors)
+      if (a.text > cut) rest.push_back({a.text - cut, a.byte, a.chars});
+    current_.anchors = std::move(rest);
+    current_.byte_offset = at_cut.byte;
+    current_.char_offset = at_cut.chars;
     ++count_;
     emit_(std::move(head));
   }
@@ -110,6 +161,17 @@ class Splitter {
 };
 
 }  // namespace
+
+TextAnchor paragraph_position(const Paragraph& paragraph, std::size_t text_position) {
+  if (paragraph.anchors.empty()) return {text_position, paragraph.byte_offset, paragraph.char_offset};
+  auto it = std::upper_bound(paragraph.anchors.begin(), paragraph.anchors.end(), text_position,
+                             [](std::size_t pos, const TextAnchor& a) { return pos < a.text; });
+  if (it != paragraph.anchors.begin()) --it;
+  const std::size_t from = std::min(it->text, paragraph.text.size());
+  const std::size_t to = std::clamp(text_position, from, paragraph.text.size());
+  return {text_position, it->byte + static_cast<std::int64_t>(to - from),
+          it->chars + static_cast<std::int64_t>(utf8_length(std::string_view(paragraph.text).substr(from, to - from)))};
+}
 
 TextFormatError::TextFormatError(int line, int column, const std::string& message)
     : Error("line " + std::to_string(line) + ", column " + std::to_string(column) +

@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstdio>
 #include <unordered_set>
+
+#include "retrieval/timeline/shot_pictures.h"
 
 namespace palimpsest {
 namespace {
@@ -35,6 +38,12 @@ std::string shot_name(const Shot& shot) {
 struct Scored {
   Candidate candidate;
   double score = 0;
+  // The score on the calibrated scale, with the candidate's lexical part (planner.h, 1.).
+  double calibrated() const {
+    if (candidate.background_sd > 0)
+      return (score - candidate.background_mean) / candidate.background_sd + candidate.lexical;
+    return score / kUncalibratedScale;
+  }
 };
 
 struct ShotPool {
@@ -44,24 +53,28 @@ struct ShotPool {
   std::vector<Scored> text;    // best first, without pinned or dropped records
   std::vector<NegativeRecord> negatives;
   int keyframe_count = 1;
+  std::optional<Scored> best_below;  // the best picture the threshold left out
 };
 
-// Best first; equal scores by smaller record id, so plans do not depend on the source's order.
+// Best first on the calibrated scale; equal scores by smaller record id, so plans do not depend
+// on the source's order.
 void sort_best_first(std::vector<Scored>& items) {
   std::stable_sort(items.begin(), items.end(), [](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return a.score > b.score;
+    if (a.calibrated() != b.calibrated()) return a.calibrated() > b.calibrated();
     return a.candidate.record_id < b.candidate.record_id;
   });
 }
 
-// Min-max normalised to [0, 1]; all 1 when the scores do not spread.
-std::vector<double> min_max(const std::vector<double>& scores) {
+// Each score min-max normalised against `range` (its lowest and highest value), clamped to
+// [0, 1]; all 1 when the range does not spread.
+std::vector<double> min_max(const std::vector<double>& scores, const std::vector<double>& range) {
   if (scores.empty()) return {};
-  const auto [lo, hi] = std::minmax_element(scores.begin(), scores.end());
   std::vector<double> out(scores.size(), 1.0);
+  if (range.empty()) return out;
+  const auto [lo, hi] = std::minmax_element(range.begin(), range.end());
   const double spread = *hi - *lo;
   if (spread <= 1e-12) return out;
-  for (std::size_t i = 0; i < scores.size(); ++i) out[i] = (scores[i] - *lo) / spread;
+  for (std::size_t i = 0; i < scores.size(); ++i) out[i] = std::clamp((scores[i] - *lo) / spread, 0.0, 1.0);
   return out;
 }
 
@@ -87,6 +100,7 @@ class PlanRun {
     }
     for (std::size_t t = 0; t < timeline.shots.size(); ++t) fill(timeline.shots[t], pools[t], firsts[t]);
     timeline.planned = true;
+    warn(timeline, pools);
   }
 
  private:
@@ -94,6 +108,30 @@ class PlanRun {
     auto it = text_embeddings_.find(text);
     if (it == text_embeddings_.end()) it = text_embeddings_.emplace(text, source_.embed_text(text)).first;
     return it->second;
+  }
+
+  // A warning for every shot without pictures of its own (planner.h, 1b), replacing the planner's
+  // warnings of an earlier run (they start with "shot N").
+  void warn(Timeline& timeline, const std::vector<ShotPool>& pools) const {
+    std::erase_if(timeline.warnings, [](const std::string& w) { return w.rfind("shot ", 0) == 0; });
+    for (const ShotPictures& p : shot_pictures(timeline)) {
+      if (p.status == ShotPictureStatus::own) continue;
+      const ShotPool& pool = pools.at(static_cast<std::size_t>(p.shot));
+      char threshold[32];
+      std::snprintf(threshold, sizeof threshold, "%.2g", options_.picture_threshold);
+      std::string why;
+      if (timeline.shots[static_cast<std::size_t>(p.shot)].text.empty() && pool.pinned_visual.empty()) {
+        why = "no text to search pictures for";
+      } else if (pool.best_below) {
+        char best[96];
+        std::snprintf(best, sizeof best, "best: record %lld at %.2f", static_cast<long long>(pool.best_below->candidate.record_id),
+                      pool.best_below->calibrated());
+        why = std::string("no picture above the threshold ") + threshold + " (" + best + ")";
+      } else {
+        why = "no picture found";
+      }
+      timeline.warnings.push_back(shot_pictures_warning(timeline, p, why));
+    }
   }
 
   // ---- one shot's candidates -------------------------------------------------------------------
@@ -105,7 +143,12 @@ class PlanRun {
     pool.keyframe_count = static_cast<int>(std::clamp<long>(wanted, 1, std::max(1, options_.max_keyframes)));
 
     std::unordered_set<std::int64_t> seen;
-    for (std::int64_t id : shot.pinned_records) {
+    std::vector<std::int64_t> pinned_records = shot.pinned_records;
+    if (const auto pins = options_.pins.find(shot.index); pins != options_.pins.end())
+      pinned_records.insert(pinned_records.end(), pins->second.begin(), pins->second.end());
+    for (std::int64_t id : pinned_records) {
+      if (options_.excluded.count(id))
+        throw PlanningError(shot_name(shot) + ": record " + std::to_string(id) + " is both pinned and excluded");
       if (!seen.insert(id).second) continue;
       std::optional<Candidate> record = source_.record(id);
       if (!record) throw PlanningError(shot_name(shot) + ": pinned record " + std::to_string(id) + " does not exist");
@@ -116,16 +159,26 @@ class PlanRun {
 
     std::vector<Scored> found;
     if (!shot.text.empty()) {
-      for (Candidate& candidate : source_.candidates(shot.text, options_.candidates_k)) {
-        if (!seen.insert(candidate.record_id).second) continue;
-        const double similarity = candidate.similarity;
-        found.push_back({std::move(candidate), similarity});
+      for (Modality modality : {Modality::picture, Modality::text}) {
+        for (Candidate& candidate : source_.candidates(shot.text, modality, options_.candidates_k)) {
+          if (options_.excluded.count(candidate.record_id) || !seen.insert(candidate.record_id).second) continue;
+          const double similarity = candidate.similarity;
+          found.push_back({std::move(candidate), similarity});
+        }
       }
     }
     weigh_terms(shot, found);
     apply_negative(shot, found, pool);
 
-    for (Scored& item : found) (is_visual(item.candidate.kind) ? pool.visual : pool.text).push_back(std::move(item));
+    for (Scored& item : found) {
+      if (!is_visual(item.candidate.kind)) {
+        pool.text.push_back(std::move(item));
+      } else if (item.calibrated() >= options_.picture_threshold) {
+        pool.visual.push_back(std::move(item));
+      } else if (!pool.best_below || item.calibrated() > pool.best_below->calibrated()) {
+        pool.best_below = std::move(item);
+      }
+    }
     sort_best_first(pool.visual);
     sort_best_first(pool.text);
     return pool;
@@ -165,8 +218,10 @@ class PlanRun {
       for (const Scored& item : *pins) excluded.insert(item.candidate.record_id);
     for (const NegativeRecord& n : pool.negatives) excluded.insert(n.record_id);
     std::vector<Scored> hits;
-    for (Candidate& hit : source_.candidates(shot.negative, options_.candidates_k)) {
-      if (!is_visual(hit.kind) || hit.similarity <= 0 || excluded.count(hit.record_id)) continue;
+    for (Candidate& hit : source_.candidates(shot.negative, Modality::picture, options_.candidates_k)) {
+      if (!is_visual(hit.kind) || hit.similarity <= 0 || excluded.count(hit.record_id) ||
+          options_.excluded.count(hit.record_id))
+        continue;
       const double similarity = hit.similarity;
       hits.push_back({std::move(hit), similarity});
     }
@@ -214,8 +269,8 @@ class PlanRun {
       } else {
         const std::size_t n = std::min<std::size_t>(pool.visual.size(), static_cast<std::size_t>(std::max(1, options_.viterbi_states)));
         std::vector<double> scores;
-        for (std::size_t i = 0; i < n; ++i) scores.push_back(pool.visual[i].score);
-        const std::vector<double> relevance = min_max(scores);
+        for (std::size_t i = 0; i < n; ++i) scores.push_back(pool.visual[i].calibrated());
+        const std::vector<double> relevance = min_max(scores, scores);
         for (std::size_t i = 0; i < n; ++i) states.push_back({&pool.visual[i].candidate, i, relevance[i]});
       }
       if (states.empty()) states.push_back({});
@@ -272,6 +327,21 @@ class PlanRun {
 
   // ---- one shot's results ----------------------------------------------------------------------
 
+  // MMR's relevance r of each picture of the pool (planner.h, 2.): its calibrated score between
+  // mmr_relevance_floor (0) and the pool's best (1); min-max over the pool when uncalibrated.
+  std::vector<double> mmr_relevance(const ShotPool& pool) const {
+    std::vector<double> scores;
+    bool calibrated = true;
+    for (const Scored& item : pool.visual) {
+      scores.push_back(item.score);
+      calibrated = calibrated && item.candidate.background_sd > 0;
+    }
+    if (!calibrated || pool.visual.empty()) return min_max(scores, scores);
+    std::vector<double> z;
+    for (const Scored& item : pool.visual) z.push_back(item.calibrated());
+    return min_max(z, {options_.mmr_relevance_floor, *std::max_element(z.begin(), z.end())});
+  }
+
   // Redundancy between two records for MMR.
   double redundancy(const Candidate& a, const Candidate& b) const {
     if (a.record_id == b.record_id) return 1.0;
@@ -303,7 +373,7 @@ class PlanRun {
 
     std::vector<double> scores;
     for (const Scored& item : pool.visual) scores.push_back(item.score);
-    const std::vector<double> relevance = min_max(scores);
+    const std::vector<double> relevance = mmr_relevance(pool);
     const double lambda = options_.mmr_lambda;
     while (static_cast<int>(chosen.size()) < pool.keyframe_count) {
       std::optional<std::size_t> best;
@@ -346,19 +416,19 @@ class PlanRun {
       --visual_left;
     }
     std::stable_sort(guidance.begin(), guidance.end(), [](const Scored* a, const Scored* b) {
-      if (a->score != b->score) return a->score > b->score;
+      if (a->calibrated() != b->calibrated()) return a->calibrated() > b->calibrated();
       return a->candidate.record_id < b->candidate.record_id;
     });
-    const double pool_best = guidance.empty() ? -std::numeric_limits<double>::infinity() : guidance.front()->score;
+    const double pool_best = guidance.empty() ? -std::numeric_limits<double>::infinity() : guidance.front()->calibrated();
 
     struct Weighted {
       const Scored* item;
-      double score;
+      double score;  // calibrated
       bool pinned;
     };
     std::vector<Weighted> weighted;
-    for (const Scored& item : pool.pinned_text) weighted.push_back({&item, std::max(item.score, pool_best), true});
-    for (const Scored* item : guidance) weighted.push_back({item, item->score, false});
+    for (const Scored& item : pool.pinned_text) weighted.push_back({&item, std::max(item.calibrated(), pool_best), true});
+    for (const Scored* item : guidance) weighted.push_back({item, item->calibrated(), false});
     if (weighted.empty()) return;
     const double temperature = std::max(options_.guidance_temperature, 1e-6);
     double top = -std::numeric_limits<double>::infinity();
@@ -371,7 +441,8 @@ class PlanRun {
     }
     for (std::size_t i = 0; i < weighted.size(); ++i) {
       const Candidate& c = weighted[i].item->candidate;
-      shot.guidance.push_back({c.record_id, c.kind, exps[i] / sum, weighted[i].score, weighted[i].pinned});
+      // similarity stays the raw score (a cosine after terms and negatives); the weight came from z.
+      shot.guidance.push_back({c.record_id, c.kind, exps[i] / sum, weighted[i].item->score, weighted[i].pinned});
     }
   }
 
@@ -387,6 +458,10 @@ class PlanRun {
 Planner::Planner(CandidateSource& source, PlannerOptions options) : source_(source), options_(std::move(options)) {}
 
 void Planner::plan(Timeline& timeline) {
+  for (const auto& [shot, records] : options_.pins)
+    if (shot < 0 || shot >= static_cast<int>(timeline.shots.size()))
+      throw PlanningError("a record is pinned to shot " + std::to_string(shot) + ", but the timeline has shots 0 .. " +
+                          std::to_string(static_cast<int>(timeline.shots.size()) - 1));
   std::vector<std::string> texts;
   for (const Shot& shot : timeline.shots) {
     if (!shot.text.empty()) texts.push_back(shot.text);

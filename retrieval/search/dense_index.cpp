@@ -8,7 +8,7 @@
 
 namespace palimpsest {
 
-ExactDenseIndex::ExactDenseIndex(Catalog& catalog, std::int64_t model_id) {
+ExactDenseIndex::ExactDenseIndex(Catalog& catalog, std::int64_t model_id) : model_id_(model_id) {
   catalog.embeddings().for_each(model_id, [&](std::int64_t id, const float* v, int dim) {
     dim_ = dim;
     ids_.push_back(id);

@@ -25,6 +25,8 @@ class DenseIndex {
   virtual std::vector<ScoredId> search(const std::vector<float>& query, int k,
                                        const std::function<bool(std::int64_t)>& accept) = 0;
   virtual int dim() const = 0;
+  // The catalog model whose vectors the index holds.
+  virtual std::int64_t model_id() const = 0;
 };
 
 // All vectors of one model held in memory, searched exhaustively: exact, O(N·d) per query.
@@ -34,9 +36,11 @@ class ExactDenseIndex : public DenseIndex {
   std::vector<ScoredId> search(const std::vector<float>& query, int k,
                                const std::function<bool(std::int64_t)>& accept) override;
   int dim() const override { return dim_; }
+  std::int64_t model_id() const override { return model_id_; }
   std::size_t size() const { return ids_.size(); }
 
  private:
+  std::int64_t model_id_ = 0;
   int dim_ = 0;
   std::vector<std::int64_t> ids_;
   std::vector<float> vectors_;  // ids_.size() x dim_
@@ -51,6 +55,7 @@ class VectorStoreDenseIndex : public DenseIndex {
   std::vector<ScoredId> search(const std::vector<float>& query, int k,
                                const std::function<bool(std::int64_t)>& accept) override;
   int dim() const override { return store_.dim(); }
+  std::int64_t model_id() const override { return store_.model_id(); }
   const VectorStore& store() const { return store_; }
 
  private:

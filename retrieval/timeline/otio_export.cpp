@@ -5,6 +5,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include "retrieval/timeline/shot_pictures.h"
+
 namespace palimpsest {
 namespace {
 
@@ -78,35 +80,50 @@ json gap(std::int64_t frames, double fps) {
           {"enabled", true}};
 }
 
-json clip(const Shot& shot, double fps, const std::function<std::optional<RecordRow>(std::int64_t)>& lookup) {
+// The clip of a shot. `pictures` says where its pictures come from (shot_pictures.h): its own first
+// keyframe, or, for a shot that found none, the first keyframe of the shot it borrows from
+// (`lender`), marked with the role "borrowed".
+json clip(const Shot& shot, double fps, const std::function<std::optional<RecordRow>(std::int64_t)>& lookup,
+          const ShotPictures* pictures, const Shot* lender) {
   const double frames = static_cast<double>(shot.frame_count());
   json reference;
   double start = 0;
-  if (shot.keyframes.empty()) {
-    reference = missing_reference("the shot has no keyframe record");
-  } else if (const std::optional<RecordRow> record = lookup(shot.keyframes.front().record_id); !record) {
-    reference = missing_reference("record " + std::to_string(shot.keyframes.front().record_id) + " is not in the catalog");
+  const bool borrowed = shot.keyframes.empty() && lender && !lender->keyframes.empty();
+  const Shot& drawn = borrowed ? *lender : shot;
+  if (drawn.keyframes.empty()) {
+    reference = missing_reference(pictures && pictures->status == ShotPictureStatus::empty
+                                      ? "the shot found no picture (drawn from its init)"
+                                      : "the shot has no keyframe record");
+  } else if (const std::optional<RecordRow> record = lookup(drawn.keyframes.front().record_id); !record) {
+    reference = missing_reference("record " + std::to_string(drawn.keyframes.front().record_id) + " is not in the catalog");
   } else {
     start = ms_to_frames(record->ts_ms, fps);
     json available = nullptr;
     if (record->dur_ms) available = time_range(start, ms_to_frames(*record->dur_ms, fps), fps);
+    json about = {{"record", record->id},
+                  {"kind", std::string(to_string(record->kind))},
+                  {"source", record->source_id},
+                  {"ts_ms", record->ts_ms},
+                  {"title", record->title},
+                  {"role", borrowed ? "borrowed" : "keyframe"}};
+    if (borrowed) about["from_shot"] = lender->index;
     reference = {{"OTIO_SCHEMA", "ExternalReference.1"},
                  {"name", std::filesystem::path(record->uri).filename().string()},
                  {"target_url", file_uri(record->uri)},
                  {"available_range", available},
-                 {"metadata",
-                  {{"palimpsest",
-                    {{"record", record->id},
-                     {"kind", std::string(to_string(record->kind))},
-                     {"source", record->source_id},
-                     {"ts_ms", record->ts_ms},
-                     {"title", record->title}}}}}};
+                 {"metadata", {{"palimpsest", std::move(about)}}}};
   }
+  json metadata = shot_metadata(shot);
+  if (pictures)
+    metadata["pictures"] = {{"status", std::string(to_string(pictures->status))},
+                            {"from_shot", pictures->from_shot >= 0 ? json(pictures->from_shot) : json()},
+                            {"borrowed_frames", pictures->borrowed_frames},
+                            {"empty_frames", pictures->empty_frames}};
   return {{"OTIO_SCHEMA", "Clip.1"},
           {"name", clip_name(shot)},
           {"source_range", time_range(start, frames, fps)},
           {"media_reference", reference},
-          {"metadata", {{"palimpsest", shot_metadata(shot)}}},
+          {"metadata", {{"palimpsest", std::move(metadata)}}},
           {"effects", json::array()},
           {"markers", json::array()},
           {"enabled", true}};
@@ -142,9 +159,14 @@ nlohmann::json to_otio(const Timeline& timeline,
   const double fps = timeline.fps;
   json children = json::array();
   std::int64_t cursor = 0;
-  for (const Shot& shot : timeline.shots) {
+  std::vector<ShotPictures> pictures;
+  if (timeline.planned) pictures = shot_pictures(timeline);
+  for (std::size_t i = 0; i < timeline.shots.size(); ++i) {
+    const Shot& shot = timeline.shots[i];
+    const ShotPictures* p = i < pictures.size() ? &pictures[i] : nullptr;
+    const Shot* lender = p && p->from_shot >= 0 ? &timeline.shots.at(static_cast<std::size_t>(p->from_shot)) : nullptr;
     if (shot.start_frame > cursor) children.push_back(gap(shot.start_frame - cursor, fps));
-    children.push_back(clip(shot, fps, lookup));
+    children.push_back(clip(shot, fps, lookup, p, lender));
     cursor = shot.end_frame;
   }
   if (timeline.frame_count > cursor) children.push_back(gap(timeline.frame_count - cursor, fps));

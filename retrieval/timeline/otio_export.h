@@ -10,12 +10,16 @@
 // keyframe record (a file:// URL), its available_range the record's extent in that file (ts_ms and
 // dur_ms; none for stills, which have no extent). The clip's source_range starts at the record's
 // time and lasts as long as the shot, so an editor shows the source footage that the shot is built
-// from at its place in the cut; a shot longer than its record runs past the record's range. A shot
-// without keyframes, or whose record the lookup no longer knows, gets a MissingReference.1.
+// from at its place in the cut; a shot longer than its record runs past the record's range. A
+// planned shot that found no picture but borrows one (shot_pictures.h) references the lending
+// shot's first keyframe, with the role "borrowed" and the lending shot in the reference's metadata
+// (an own keyframe has the role "keyframe"). A shot with nothing to show (empty), or whose record
+// the lookup no longer knows, gets a MissingReference.1 saying why.
 //
 // Clip metadata, under "palimpsest": shot index, kind, text, raw text, character, scene, source
 // line, frame range, keyframes (record ids, frames, pinned), guidance (ids and weights), negatives
-// (ids), and "provenance": a placeholder ({"status": "pending"}) that synthesis fills with the
+// (ids), "pictures" (status own/borrowed/empty, lending shot, frames borrowed and empty; planned
+// timelines only) and "provenance": a placeholder ({"status": "pending"}) that synthesis fills with the
 // shot's per-record weights once frames exist.
 
 #include <cstdint>

@@ -31,6 +31,8 @@
 namespace palimpsest {
 
 inline constexpr int kTimelineVersion = 1;
+// How long frames without pictures of their own may borrow a neighbouring shot's (shot_pictures.h).
+inline constexpr double kDefaultBorrowSeconds = 3.0;
 
 enum class ShotKind {
   action,     // Fountain action
@@ -58,7 +60,7 @@ struct GuidanceRecord {
   std::int64_t record_id = 0;
   RecordKind kind = RecordKind::text;
   double weight = 0;      // the shot's guidance weights sum to 1
-  double similarity = 0;  // the score the weight came from
+  double similarity = 0;  // its score (cosine after terms and negatives); the weight comes from its calibrated value
   bool pinned = false;
   bool operator==(const GuidanceRecord&) const = default;
 };
@@ -126,7 +128,12 @@ struct Timeline {
   ParameterSet parameters;  // film-wide: keys are film frames
   std::vector<Shot> shots;
   bool planned = false;     // whether a Planner filled in keyframes, guidance and negatives
-  std::vector<std::string> warnings;  // things plan_shots skipped ("file:line:col: ...")
+  // Frames without pictures of their own borrow a neighbour's for at most this long, then fall
+  // back to their init (shot_pictures.h).
+  double borrow_seconds = kDefaultBorrowSeconds;
+  // Things plan_shots skipped ("file:line:col: ...") and, once planned, every shot that found no
+  // picture of its own (shot_pictures_warning).
+  std::vector<std::string> warnings;
 
   // The shot holding `frame`, or nullptr (outside the film, or in a gap).
   const Shot* shot_at(std::int64_t frame) const;
@@ -134,8 +141,10 @@ struct Timeline {
   FrameParameters evaluate(std::int64_t frame) const;
   std::vector<FrameParameters> evaluate_all() const;
 
-  // The JSON document. `evaluated` (per-frame parameter values, one array per parameter) and each
-  // shot's "duration" (seconds) are derived: written for readers, ignored by from_json.
+  // The JSON document. `evaluated` (per-frame parameter values, one array per parameter), each
+  // shot's "duration" (seconds) and, once planned, each shot's "pictures" (shot_pictures.h:
+  // status own/borrowed/empty, the lending shot, frames borrowed and empty) and the document's
+  // "pictures" summary are derived: written for readers, ignored by from_json.
   nlohmann::json to_json(bool include_evaluated = true) const;
   // Validates and reads a document; throws TimelineError naming the field. Refuses versions other
   // than kTimelineVersion.

@@ -6,6 +6,7 @@
 
 #include "retrieval/timeline/timeline.h"
 #include "indexer/text/printable.h"
+#include "retrieval/timeline/shot_pictures.h"
 
 namespace palimpsest {
 namespace {
@@ -13,6 +14,13 @@ namespace {
 using nlohmann::json;
 
 // ---- writing ---------------------------------------------------------------------------------
+
+json shot_pictures_json(const ShotPictures& p) {
+  return {{"status", std::string(to_string(p.status))},
+          {"from_shot", p.from_shot >= 0 ? json(p.from_shot) : json()},
+          {"borrowed_frames", p.borrowed_frames},
+          {"empty_frames", p.empty_frames}};
+}
 
 json parameters_to_json(const ParameterSet& set) {
   json out = json::object();
@@ -25,7 +33,7 @@ json parameters_to_json(const ParameterSet& set) {
   return out;
 }
 
-json shot_to_json(const Shot& shot, double fps) {
+json shot_to_json(const Shot& shot, double fps, const ShotPictures* pictures) {
   json terms = json::array();
   for (const PromptTerm& term : shot.terms) terms.push_back({{"text", term.text}, {"weight", term.weight}});
   json keyframes = json::array();
@@ -58,6 +66,7 @@ json shot_to_json(const Shot& shot, double fps) {
       {"keyframes", keyframes},
       {"guidance", guidance},
       {"negatives", negatives},
+      {"pictures", pictures ? shot_pictures_json(*pictures) : json()},
   };
 }
 
@@ -308,7 +317,10 @@ void check_frames(const Timeline& timeline) {
 
 json Timeline::to_json(bool include_evaluated) const {
   json shots_json = json::array();
-  for (const Shot& shot : shots) shots_json.push_back(shot_to_json(shot, fps));
+  std::vector<ShotPictures> pictures;
+  if (planned) pictures = shot_pictures(*this);
+  for (std::size_t i = 0; i < shots.size(); ++i)
+    shots_json.push_back(shot_to_json(shots[i], fps, i < pictures.size() ? &pictures[i] : nullptr));
   json out = {
       {"version", version},
       {"title", title},
@@ -319,9 +331,11 @@ json Timeline::to_json(bool include_evaluated) const {
       {"manuscript", {{"file", manuscript.file}, {"format", manuscript.format}}},
       {"parameters", parameters_to_json(parameters)},
       {"planned", planned},
+      {"borrow_seconds", borrow_seconds},
       {"shots", std::move(shots_json)},
       {"warnings", warnings},
   };
+  if (planned) out["pictures"] = summarize(pictures).to_json();
   if (include_evaluated) out["evaluated"] = evaluated_to_json(*this);
   return out;
 }
@@ -354,6 +368,10 @@ Timeline Timeline::from_json(const json& document) {
   }
   if (const json* parameters = optional(document, "parameters")) timeline.parameters = read_parameters(*parameters, "parameters");
   if (const json* planned = optional(document, "planned")) timeline.planned = read_bool(*planned, "planned");
+  if (const json* borrow = optional(document, "borrow_seconds")) {
+    timeline.borrow_seconds = read_number(*borrow, "borrow_seconds");
+    if (timeline.borrow_seconds < 0 || timeline.borrow_seconds > 3600) fail("borrow_seconds", "must be 0 .. 3600");
+  }
   timeline.warnings = read_array<std::string>(document, "warnings", "", read_string);
   const json& shots = required(document, "shots", "");
   expect_array(shots, "shots");

@@ -220,6 +220,39 @@ TEST(IngestCli, AChangedFileReplacesItsRecords) {
   EXPECT_EQ(texts[0].text, "Only one paragraph now.");
 }
 
+TEST(IngestCli, TextsAsPeopleHaveThemSeparatorsEscapesAndLongParagraphs) {
+  testing::TempDir dir;
+  std::string long_paragraph;
+  for (int i = 0; i < 100; ++i) long_paragraph += "word" + std::to_string(i) + (i % 10 == 9 ? "\n" : " ");
+  const std::string text = "A fortune.\n%\nAnother, \x1b[1mbold\x1b[0m.\n* * *\n" + long_paragraph;
+  testing::write_file(dir / "a" / "quotes.txt", text);
+  auto r = run_palimpsest({"--db", (dir / "c.db").string(), "ingest", (dir / "a").string(), "--no-embed", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Catalog catalog(dir / "c.db");
+  RecordFilter filter;
+  filter.kind = RecordKind::text;
+  const auto texts = catalog.records(filter);
+  ASSERT_EQ(texts.size(), 5u);  // two short paragraphs, three passages of the long one
+  EXPECT_EQ(texts[0].text, "A fortune.");
+  EXPECT_EQ(texts[1].text, "Another, bold.");  // no escape sequence anywhere
+  for (int i = 2; i < 5; ++i) {
+    const RecordRow& passage = texts[static_cast<std::size_t>(i)];
+    EXPECT_EQ(passage.meta["paragraph"], 2);
+    EXPECT_EQ(passage.meta["passage"], i - 2);
+    EXPECT_EQ(passage.meta["passages"], 3);
+    EXPECT_NE(passage.title.find("(" + std::to_string(i - 1) + "/3)"), std::string::npos) << passage.title;
+    // Its byte range in the file is its text (newlines in the file where the text has them).
+    const std::string bytes = text.substr(passage.meta["byte_offset"].get<std::size_t>(), passage.meta["byte_length"].get<std::size_t>());
+    EXPECT_EQ(bytes, passage.text);
+  }
+  EXPECT_EQ(texts[2].text.substr(0, 6), "word0 ");
+  EXPECT_EQ(texts[3].text.substr(0, 7), "word36 ");  // 12 words of overlap
+  EXPECT_EQ(texts[4].text.substr(texts[4].text.size() - 6), "word99");
+  // The escape sequence is not searchable either.
+  EXPECT_TRUE(catalog.lexical_search("1mbold", {}, 10).empty());
+  EXPECT_EQ(catalog.lexical_search("bold", {}, 10).size(), 1u);
+}
+
 TEST(IngestCli, BadFilesAreReportedOneLineEachAndTheRestIsIngested) {
   testing::TempDir dir;
   const fs::path root = dir / "bad";

@@ -28,6 +28,8 @@ TEST(IngestEmbedding, EveryRecordIsEmbeddedOnceAndTheModelRegistered) {
   EXPECT_EQ(j["embeddings"]["embedded"], 3);
   EXPECT_EQ(j["embeddings"]["by_kind"]["image"], 1);
   EXPECT_EQ(j["embeddings"]["by_kind"]["text"], 2);
+  // The ingest's time is the whole of it, embedding included.
+  EXPECT_GE(j["seconds"].get<double>(), j["embeddings"]["seconds"].get<double>());
 
   {
     Catalog catalog(db);
@@ -46,6 +48,18 @@ TEST(IngestEmbedding, EveryRecordIsEmbeddedOnceAndTheModelRegistered) {
   auto again = testing::run_palimpsest({"--db", db, "ingest", dir / "a", "--model", model, "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["embeddings"]["embedded"], 0);
+}
+
+TEST(IngestEmbedding, PipedOutputShowsPlainProgressLinesForEmbeddingToo) {
+  const fs::path clip = testing::fixture_dir("clip");
+  testing::TempDir dir;
+  const fs::path model = testing::write_fixture_model(dir.path(), clip);
+  testing::write_file(dir / "a" / "notes.txt", "First paragraph.\n\nSecond paragraph.\n");
+  auto r = testing::run_palimpsest({"--db", dir / "c.db", "ingest", dir / "a", "--model", model});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("added text"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("embedding 2/2 records"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("\r"), std::string::npos) << "no redrawn bar when piped";
 }
 
 TEST(IngestEmbedding, ABadModelFailsBeforeAnyWork) {

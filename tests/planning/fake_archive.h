@@ -1,7 +1,8 @@
 #pragma once
 // A small archive in memory for planner and OTIO tests: records with captions in the demo world's
 // vocabulary, embedded as normalised bags of words (plus a little per-record jitter so that equal
-// captions are not equal vectors), searched exhaustively. It stands in for CLIP + FAISS + FTS5
+// captions are not equal vectors), searched exhaustively per modality and calibrated against each
+// modality's scores for the query. It stands in for CLIP + FAISS + FTS5
 // behind CandidateSource, so the tests know exactly why a record is similar to a text.
 
 #include <algorithm>
@@ -93,19 +94,43 @@ class FakeArchive : public CandidateSource {
     return entry(id).row;
   }
 
-  std::vector<Candidate> candidates(const std::string& query_text, int k) override {
+  // One modality's best k, best first, each with the modality's background for the query (the
+  // mean and standard deviation of its cosine over every embedded record of the modality, as
+  // ScoreBackground computes over its sample), unless `calibrate` is off.
+  std::vector<Candidate> candidates(const std::string& query_text, Modality modality, int k) override {
     ++searches;
     const std::vector<float> query = embed(query_text, 0);
+    auto cosine = [&](const Entry& e) {
+      double similarity = 0;
+      for (int d = 0; d < kDim; ++d) similarity += static_cast<double>(query[d]) * e.embedding[d];
+      return similarity;
+    };
+    double sum = 0, squares = 0;
+    int n = 0;
+    for (const Entry& e : entries_) {
+      if (modality_of(e.row.kind) != modality || e.embedding.empty()) continue;
+      const double s = gapped(cosine(e), modality);
+      sum += s;
+      squares += s * s;
+      ++n;
+    }
+    const double mean = n ? sum / n : 0;
+    const double sd = n ? std::max(std::sqrt(std::max(0.0, squares / n - mean * mean)), 0.01) : 0;
     std::vector<Candidate> all;
     for (const Entry& e : entries_) {
+      if (modality_of(e.row.kind) != modality) continue;
       double similarity = 0;
       if (!e.embedding.empty()) {
-        for (int d = 0; d < kDim; ++d) similarity += static_cast<double>(query[d]) * e.embedding[d];
+        similarity = gapped(cosine(e), modality);
       } else {
         similarity = lexical_overlap(query_text, e.row.text);  // a lexical-only hit
         if (similarity <= 0) continue;
       }
       all.push_back(candidate(e, similarity));
+      if (calibrate && n > 0) {
+        all.back().background_mean = mean;
+        all.back().background_sd = sd;
+      }
     }
     std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
     if (all.size() > static_cast<std::size_t>(k)) all.resize(static_cast<std::size_t>(k));
@@ -183,8 +208,22 @@ class FakeArchive : public CandidateSource {
   int searches = 0;
   int embeddings = 0;
   bool reverse_order = false;
+  // CLIP's modality gap: text queries and text records share a direction pictures lack, so
+  // text-to-text cosines sit far above text-to-picture ones (~0.8 against ~0.3). With gap g > 0,
+  // a text record's cosine s becomes (s + g^2) / (1 + g^2) (a shared unit component of weight g
+  // added to both vectors) and a picture's becomes kPictureScale * s.
+  double modality_gap = 0;
+  static constexpr double kPictureScale = 0.35;
+  bool calibrate = true;
 
  private:
+  double gapped(double cosine, Modality modality) const {
+    if (modality_gap <= 0) return cosine;
+    if (modality == Modality::picture) return kPictureScale * cosine;
+    const double g2 = modality_gap * modality_gap;
+    return (cosine + g2) / (1 + g2);
+  }
+
   static double lexical_overlap(const std::string& query, const std::string& text) {
     const std::vector<std::string> q = words(query), t = words(text);
     int shared = 0;

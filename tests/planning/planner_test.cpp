@@ -60,6 +60,14 @@ std::size_t shared_words(const std::string& a, const std::string& b) {
   return n;
 }
 
+// Options that keep every picture, whatever its calibrated score: the hand-made archives below
+// hold a handful of records, too few for the picture threshold to mean anything.
+PlannerOptions every_picture() {
+  PlannerOptions o;
+  o.picture_threshold = -1e9;
+  return o;
+}
+
 // ---- choosing records ----------------------------------------------------------------------------
 
 TEST(Planner, DifferentLinesGetDifferentFittingKeyframes) {
@@ -107,14 +115,14 @@ TEST(Planner, ContinuityPrefersTheSameSourceNearby) {
   const auto i2 = archive.add_vector(RecordKind::image, 8, 0, vec({{"sky", 0.85f}}, kSpareC, 0.527f));
 
   Timeline off = shots_timeline({"sea", "sky"});
-  PlannerOptions no_continuity;
+  PlannerOptions no_continuity = every_picture();
   no_continuity.continuity_weight = 0;
   Planner(archive, no_continuity).plan(off);
   EXPECT_EQ(first_keyframe(off.shots[0]), i1);  // each shot's best
   EXPECT_EQ(first_keyframe(off.shots[1]), i2);
 
   Timeline on = shots_timeline({"sea", "sky"});
-  Planner(archive).plan(on);
+  Planner(archive, every_picture()).plan(on);
   EXPECT_EQ(first_keyframe(on.shots[0]), v1);  // consecutive frames of one source
   EXPECT_EQ(first_keyframe(on.shots[1]), v2);
 
@@ -125,7 +133,7 @@ TEST(Planner, ContinuityPrefersTheSameSourceNearby) {
   const auto d1 = distant.add_vector(RecordKind::image, 7, 0, vec({{"sea", 0.85f}}, kSpareB, 0.527f));
   const auto d2 = distant.add_vector(RecordKind::image, 8, 0, vec({{"sky", 0.85f}}, kSpareC, 0.527f));
   Timeline apart = shots_timeline({"sea", "sky"});
-  Planner(distant).plan(apart);
+  Planner(distant, every_picture()).plan(apart);
   EXPECT_EQ(first_keyframe(apart.shots[0]), d1);
   EXPECT_EQ(first_keyframe(apart.shots[1]), d2);
 }
@@ -154,7 +162,7 @@ TEST(Planner, MaximalMarginalRelevanceKeepsKeyframesApart) {
   const auto y = archive.add_vector(RecordKind::image, 3, 0, vec({{"sea", 0.85f}, {"sky", 0.527f}}));
   archive.add_vector(RecordKind::image, 4, 0, vec({{"sea", 0.1f}}, kSpareB, 0.995f));
 
-  PlannerOptions diverse;
+  PlannerOptions diverse = every_picture();
   diverse.mmr_lambda = 0.5;
   Timeline t = shots_timeline({"sea"}, 4.0);
   Planner(archive, diverse).plan(t);
@@ -162,11 +170,146 @@ TEST(Planner, MaximalMarginalRelevanceKeepsKeyframesApart) {
   EXPECT_EQ(t.shots[0].keyframes[0].record_id, x1);
   EXPECT_EQ(t.shots[0].keyframes[1].record_id, y);  // not the near duplicate x2
 
-  PlannerOptions relevance_only;
+  PlannerOptions relevance_only = every_picture();
   relevance_only.mmr_lambda = 1.0;
   Timeline r = shots_timeline({"sea"}, 4.0);
   Planner(archive, relevance_only).plan(r);
   EXPECT_EQ(r.shots[0].keyframes[1].record_id, x2);
+}
+
+// The mixed ranking planning used before modalities were ranked apart: every record by raw
+// similarity, the best k of all, of which the caller keeps its modality's.
+class MixedRanking : public CandidateSource {
+ public:
+  explicit MixedRanking(FakeArchive& archive) : archive_(archive) {}
+  std::vector<Candidate> candidates(const std::string& text, Modality modality, int k) override {
+    std::vector<Candidate> all;
+    for (Modality m : {Modality::picture, Modality::text})
+      for (Candidate& c : archive_.candidates(text, m, 100000)) all.push_back(std::move(c));
+    std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.similarity > b.similarity; });
+    all.resize(std::min(all.size(), static_cast<std::size_t>(k)));
+    std::erase_if(all, [&](const Candidate& c) { return modality_of(c.kind) != modality; });
+    return all;
+  }
+  std::optional<Candidate> record(std::int64_t id) override { return archive_.record(id); }
+  std::vector<float> embed_text(const std::string& text) override { return archive_.embed_text(text); }
+
+ private:
+  FakeArchive& archive_;
+};
+
+TEST(Planner, PicturesAreNotCrowdedOutByTextsThatOutnumberThem) {
+  // Five pictures per line among a hundred others, and ten times as many texts, in the same
+  // words, with CLIP's gap between text-to-text and text-to-picture similarities.
+  const std::vector<std::string> lines = {"red circle over the sea", "yellow star in the sky", "green ring in the forest",
+                                          "orange triangle in the desert", "purple square at sunset"};
+  FakeArchive archive;
+  for (int i = 0; i < 5; ++i)
+    for (const std::string& line : lines) archive.add(RecordKind::image, 100 + i, "/p/" + line + std::to_string(i) + ".png", 0, std::nullopt, line);
+  const std::vector<std::string> others = {"black cross in the city", "white ring at night", "blue square in the snow",
+                                           "people in the city", "a car at night"};
+  for (int i = 0; i < 20; ++i)
+    for (const std::string& other : others) archive.add(RecordKind::image, 200 + i, "/p/o.png", 0, std::nullopt, other);
+  for (int i = 0; i < 10; ++i)
+    for (const std::string& line : lines)
+      for (int j = 0; j < 5; ++j) archive.add(RecordKind::text, 50, "/t/notes.txt", 0, std::nullopt, "notes about the " + line);
+  archive.modality_gap = 1.2;
+  std::vector<std::string> script = lines;
+  script.push_back("a violin in the library");  // no picture has any of its words
+
+  MixedRanking mixed(archive);
+  Timeline before = shots_timeline(script);
+  Planner(mixed, every_picture()).plan(before);
+  int with_pictures = 0;
+  for (const Shot& shot : before.shots) with_pictures += !shot.keyframes.empty();
+  EXPECT_EQ(with_pictures, 0) << "the texts fill every candidate list of one mixed ranking";
+
+  // A line that matches nothing still has a best picture, a couple of standard deviations above
+  // the typical one (the best of 125 draws of noise); true matches sit far above it.
+  PlannerOptions strict;
+  strict.picture_threshold = 3.0;
+  Timeline after = shots_timeline(script);
+  Planner(archive, strict).plan(after);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_FALSE(after.shots[i].keyframes.empty()) << lines[i];
+    const auto& row = archive.entry(after.shots[i].keyframes[0].record_id).row;
+    EXPECT_EQ(row.kind, RecordKind::image);
+    EXPECT_EQ(row.text, lines[i]);
+    EXPECT_FALSE(after.shots[i].guidance.empty());
+  }
+  EXPECT_TRUE(after.shots[5].keyframes.empty());
+  ASSERT_EQ(after.warnings.size(), 1u) << ::testing::PrintToString(after.warnings);
+  EXPECT_EQ(after.warnings[0].rfind("shot 5 (line 11) \"a violin in the library\": no picture above the threshold 3", 0), 0u)
+      << after.warnings[0];
+  EXPECT_NE(after.warnings[0].find("borrows shot 4's pictures for 2.0 s"), std::string::npos) << after.warnings[0];
+
+  // Planning again replaces the warnings instead of adding to them.
+  Planner(archive, strict).plan(after);
+  EXPECT_EQ(after.warnings.size(), 1u);
+}
+
+// Two pictures for one line: one a little closer by embedding, the other matching the line's
+// words in its own title (the lexical part search fused into its score).
+class TitleMatch : public CandidateSource {
+ public:
+  std::vector<Candidate> candidates(const std::string&, Modality modality, int) override {
+    if (modality != Modality::picture) return {};
+    return {picture(1, 0.32, 0.0), picture(2, 0.30, lexical)};
+  }
+  std::optional<Candidate> record(std::int64_t id) override { return picture(id, 0, 0); }
+  std::vector<float> embed_text(const std::string&) override { return {}; }
+  double lexical = 0;
+
+ private:
+  static Candidate picture(std::int64_t id, double similarity, double lexical) {
+    Candidate c;
+    c.record_id = id;
+    c.similarity = similarity;
+    c.background_mean = 0.2;
+    c.background_sd = 0.05;
+    c.lexical = lexical;
+    c.source_id = id;
+    return c;
+  }
+};
+
+TEST(Planner, APictureWhoseTitleMatchesTheLineIsNotBuriedByDenseNoise) {
+  TitleMatch source;
+  Timeline by_embedding = shots_timeline({"elephants"});
+  Planner(source).plan(by_embedding);
+  EXPECT_EQ(first_keyframe(by_embedding.shots[0]), 1);  // z 2.4 against 2.0
+  source.lexical = 2.0;
+  Timeline by_title = shots_timeline({"elephants"});
+  Planner(source).plan(by_title);
+  EXPECT_EQ(first_keyframe(by_title.shots[0]), 2);  // z 2.0 + 2.0
+}
+
+TEST(Planner, PinsAndExcludesFromTheOptions) {
+  FakeArchive archive = FakeArchive::demo();
+  const std::int64_t snow_frame = 15;
+  Timeline t = shots_timeline({"white circle over the sea at night", "red square in the snow"}, 4.0);
+  Planner(archive).plan(t);
+  const std::int64_t best = first_keyframe(t.shots[0]);
+
+  PlannerOptions options;
+  options.pins[0] = {snow_frame};
+  options.excluded = {best};
+  Timeline u = shots_timeline({"white circle over the sea at night", "red square in the snow"}, 4.0);
+  Planner(archive, options).plan(u);
+  EXPECT_EQ(first_keyframe(u.shots[0]), snow_frame);
+  EXPECT_TRUE(u.shots[0].keyframes[0].pinned);
+  for (const Shot& shot : u.shots) {
+    for (const ShotKeyframe& k : shot.keyframes) EXPECT_NE(k.record_id, best);
+    for (const GuidanceRecord& g : shot.guidance) EXPECT_NE(g.record_id, best);
+  }
+
+  PlannerOptions contradictory;
+  contradictory.pins[1] = {snow_frame};
+  contradictory.excluded = {snow_frame};
+  EXPECT_THROW(Planner(archive, contradictory).plan(u), PlanningError);
+  PlannerOptions past_the_end;
+  past_the_end.pins[2] = {snow_frame};
+  EXPECT_THROW(Planner(archive, past_the_end).plan(u), PlanningError);
 }
 
 TEST(Planner, PinnedRecordsComeFirst) {
@@ -213,13 +356,13 @@ TEST(Planner, NegativePromptDropsAndDownWeights) {
   const auto d = archive.add_vector(RecordKind::image, 4, 0, vec({{"city", 1.0f}}));
 
   Timeline plain = shots_timeline({"sea"});
-  Planner(archive).plan(plain);
+  Planner(archive, every_picture()).plan(plain);
   EXPECT_EQ(first_keyframe(plain.shots[0]), b);
   EXPECT_TRUE(plain.shots[0].negatives.empty());
 
   Timeline t = shots_timeline({"sea"});
   t.shots[0].negative = "city";
-  Planner(archive).plan(t);
+  Planner(archive, every_picture()).plan(t);
   const Shot& shot = t.shots[0];
   EXPECT_EQ(first_keyframe(shot), c);  // b lost 0.3 of its 0.7; c keeps its 0.5
   std::set<std::int64_t> negatives;
@@ -282,7 +425,7 @@ TEST(Planner, LexicalOnlyHitsAndEmptyShots) {
                                    "lighthouse keeper glossary", /*embedded=*/false);
   Timeline t = shots_timeline({"the lighthouse keeper", ""});
   t.shots[0].negative = "city";
-  Planner(archive).plan(t);
+  Planner(archive, every_picture()).plan(t);
   bool found = false;
   for (const GuidanceRecord& g : t.shots[0].guidance) found = found || g.record_id == lexical;
   EXPECT_TRUE(found);

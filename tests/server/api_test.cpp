@@ -179,6 +179,23 @@ TEST_F(ApiTest, LexicalSearchWithoutAModel) {
   EXPECT_EQ(body["results"][0]["id"], text_ids_[3]);
   EXPECT_TRUE(body["results"][0]["dense_score"].is_null());
   EXPECT_EQ(body["results"][0]["rank"], 1);
+  EXPECT_EQ(body["results"][0]["modality"], "text");
+  EXPECT_TRUE(body["results"][0]["calibrated_score"].is_null());
+  // An exact match (every word of the query in the record's own text) is marked and first.
+  EXPECT_TRUE(body["results"][0]["exact"].get<bool>());
+  body = get_json("/api/v1/search?q=lighthouse%20number", 200);  // no record holds both words
+  ASSERT_GE(body["results"].size(), 2u);
+  for (const auto& hit : body["results"]) EXPECT_FALSE(hit["exact"].get<bool>()) << hit.dump();
+  // One list per modality, each listed even when empty; kinds filter.
+  body = get_json("/api/v1/search?q=lighthouse&per_modality=true", 200);
+  EXPECT_FALSE(body.contains("results"));
+  EXPECT_EQ(body["modalities"]["text"][0]["id"], text_ids_[3]);
+  EXPECT_TRUE(body["modalities"]["picture"].is_array());
+  EXPECT_TRUE(body["modalities"]["sound"].is_array());
+  body = get_json("/api/v1/search?q=lighthouse&kinds=image,frame&per_modality=1", 200);
+  EXPECT_FALSE(body["modalities"].contains("text"));
+  expect_error(client_->Get("/api/v1/search?q=x&kinds=image,painting"), 400, "unknown kind in kinds");
+  expect_error(client_->Get("/api/v1/search?q=x&per_modality=maybe"), 400, "per_modality not a boolean");
   // Image search needs a model: a clear 409, not a crash.
   expect_error(client_->Post("/api/v1/search", png_, "image/png"), 409, "image search without a model");
 }

@@ -103,7 +103,7 @@ class FilmsApiTest : public ::testing::Test {
     timeline.shots[1].keyframes.push_back({images_[1], 4, false, 0.8});
     timeline.planned = true;
     const std::int64_t id = catalog.films().create(timeline.title, "fake.txt", timeline.to_json(true), json::object());
-    const fs::path out = dir_ / ("films/" + std::to_string(id));
+    const fs::path out = dir_ / ("films/c.db." + std::to_string(id));
     fs::create_directories(out / "frames");
     fs::create_directories(out / "maps");
     video_ = std::string("\x00\x00\x00\x18" "ftypisom", 12) + std::string(5000, 'v');
@@ -267,7 +267,7 @@ TEST_F(FilmsApiTest, FramesImagesAndMapsAreCacheable) {
   ASSERT_TRUE(png);
   EXPECT_EQ(png->status, 200);
   EXPECT_EQ(png->get_header_value("Content-Type"), "image/png");
-  EXPECT_EQ(png->body, testing::read_file(dir_ / ("films/" + std::to_string(id) + "/frames/000003.png")));
+  EXPECT_EQ(png->body, testing::read_file(dir_ / ("films/c.db." + std::to_string(id) + "/frames/000003.png")));
   const std::string etag = png->get_header_value("ETag");
   ASSERT_FALSE(etag.empty());
   EXPECT_NE(png->get_header_value("Cache-Control").find("max-age"), std::string::npos);
@@ -290,12 +290,12 @@ TEST_F(FilmsApiTest, FramesImagesAndMapsAreCacheable) {
   expect_error(client_->Get("/api/v1/films/999/frames/0.png"), 404, "unknown film", "not_found");
 
   // A frame whose file went missing is 410, not a crash.
-  fs::remove(dir_ / ("films/" + std::to_string(id) + "/frames/000004.png"));
+  fs::remove(dir_ / ("films/c.db." + std::to_string(id) + "/frames/000004.png"));
   expect_error(client_->Get((base + "/frames/4.png").c_str()), 410, "deleted frame file", "gone");
   // A frame in range but not rendered.
   {
     Catalog catalog(db_);
-    catalog.films().set_output(id, (dir_ / ("films/" + std::to_string(id))).string(), "", 8);
+    catalog.films().set_output(id, (dir_ / ("films/c.db." + std::to_string(id))).string(), "", 8);
   }
   expect_error(client_->Get((base + "/frames/7.png").c_str()), 404, "unrendered frame", "not_rendered");
   expect_error(client_->Get((base + "/frames/7/provenance").c_str()), 404, "unrendered frame provenance", "not_rendered");
@@ -423,16 +423,22 @@ TEST_F(FilmsApiTest, VideoWithRanges) {
     Catalog catalog(db_);
     catalog.films().set_render(id, FilmStatus::done, 1);
   }
-  fs::remove(dir_ / ("films/" + std::to_string(id) + "/film.mp4"));
+  fs::remove(dir_ / ("films/c.db." + std::to_string(id) + "/film.mp4"));
   expect_error(client_->Get(path.c_str()), 410, "video file gone", "gone");
 }
 
 TEST_F(FilmsApiTest, DeleteNeedsTheTokenAndRemovesTheFilm) {
   const std::int64_t id = make_fake_film();
   {
-    // Its folder is where the server renders films: <catalog folder>/films/<id>.
+    // Its folder is where the server renders films: <catalog folder>/films/<catalog file>.<id>.
     Catalog catalog(db_);
-    ASSERT_EQ(fs::weakly_canonical(default_film_dir(catalog, id)), fs::weakly_canonical(dir_ / ("films/" + std::to_string(id))));
+    ASSERT_EQ(fs::weakly_canonical(default_film_dir(catalog, id)), fs::weakly_canonical(dir_ / ("films/c.db." + std::to_string(id))));
+    // Another catalog in the same folder never shares it; the default catalog keeps films/<id>.
+    Catalog other(dir_ / "d.db");
+    Catalog usual(dir_ / "palimpsest.db");
+    EXPECT_NE(default_film_dir(other, id), default_film_dir(catalog, id));
+    EXPECT_EQ(default_film_dir(usual, id).filename(), std::to_string(id));
+    EXPECT_NE(default_film_dir(usual, id), default_film_dir(catalog, id));
   }
   start("s3cret");
   const std::string path = "/api/v1/films/" + std::to_string(id);
@@ -444,7 +450,7 @@ TEST_F(FilmsApiTest, DeleteNeedsTheTokenAndRemovesTheFilm) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
   EXPECT_EQ(json::parse(ok->body)["files_removed"], true);
-  EXPECT_FALSE(fs::exists(dir_ / ("films/" + std::to_string(id))));
+  EXPECT_FALSE(fs::exists(dir_ / ("films/c.db." + std::to_string(id))));
   expect_error(client_->Get(path.c_str()), 404, "deleted film");
   expect_error(client_->Get((path + "/frames/0/provenance").c_str()), 404, "deleted film's frame");
   auto uses = get_json("/api/v1/records/" + std::to_string(images_[2]) + "/films", 200);
@@ -485,6 +491,68 @@ TEST_F(FilmsApiTest, PostRefusesBadInput) {
   // Still alive, nothing queued.
   EXPECT_EQ(get_json("/api/v1/health", 200)["status"], "ok");
   EXPECT_TRUE(get_json("/api/v1/films", 200)["films"].empty());
+}
+
+TEST_F(FilmsApiTest, PostTakesThePlanningControlsAndSaysWhatEachShotFound) {
+  start("tok");
+  // A dry run: the plan, no film, no job.
+  auto res = post_film({{"manuscript", kManuscript}, {"dry_run", true}}, "tok");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json plan = json::parse(res->body);
+  EXPECT_TRUE(plan["dry_run"].get<bool>());
+  EXPECT_EQ(plan["pictures"]["own"], 2) << plan.dump();
+  EXPECT_TRUE(plan["warnings"].empty());
+  ASSERT_EQ(plan["shots"].size(), 2u);
+  EXPECT_EQ(plan["shots"][0]["pictures"]["status"], "own");
+  EXPECT_EQ(plan["shots"][0]["keyframes"][0]["record_id"], images_[0]);
+  EXPECT_TRUE(get_json("/api/v1/films", 200)["films"].empty());
+
+  // Excluded records are never used; pins win; kinds and archive restrict the search.
+  res = post_film({{"manuscript", kManuscript}, {"dry_run", true}, {"exclude", {images_[0]}}, {"pins", {{"1", {images_[2]}}}}}, "tok");
+  ASSERT_EQ(res->status, 200) << res->body;
+  plan = json::parse(res->body);
+  for (const json& shot : plan["shots"])
+    for (const json& k : shot["keyframes"]) EXPECT_NE(k["record_id"], images_[0]) << shot.dump();
+  EXPECT_EQ(plan["shots"][1]["keyframes"][0]["record_id"], images_[2]);
+  EXPECT_TRUE(plan["shots"][1]["keyframes"][0]["pinned"].get<bool>());
+  res = post_film({{"manuscript", kManuscript}, {"dry_run", true}, {"kinds", {"text"}}, {"borrow_seconds", 0}}, "tok");
+  ASSERT_EQ(res->status, 200) << res->body;
+  plan = json::parse(res->body);
+  EXPECT_EQ(plan["pictures"]["empty"], 2) << plan.dump();
+  ASSERT_EQ(plan["warnings"].size(), 2u);
+  EXPECT_EQ(plan["warnings"][0].get<std::string>().rfind("shot 0 (line 5)", 0), 0u) << plan["warnings"].dump();
+
+  expect_error(post_film({{"manuscript", kManuscript}, {"archive", "nope"}}, "tok"), 404, "unknown archive", "not_found");
+  expect_error(post_film({{"manuscript", kManuscript}, {"pins", {{"1", {99999}}}}}, "tok"), 404, "unknown pinned record", "not_found");
+  expect_error(post_film({{"manuscript", kManuscript}, {"pins", {{"9", {images_[1]}}}}}, "tok"), 422, "pin past the last shot");
+  expect_error(post_film({{"manuscript", kManuscript}, {"pins", {{"one", {images_[1]}}}}}, "tok"), 400, "pin shot not a number");
+  expect_error(post_film({{"manuscript", kManuscript}, {"exclude", {"x"}}}, "tok"), 400, "exclude not ids");
+  expect_error(post_film({{"manuscript", kManuscript}, {"kinds", {"painting"}}}, "tok"), 400, "unknown kind");
+  expect_error(post_film({{"manuscript", kManuscript}, {"threshold", "high"}}, "tok"), 400, "threshold a string");
+  expect_error(post_film({{"manuscript", kManuscript}, {"borrow_seconds", -1}}, "tok"), 400, "negative borrowing");
+  expect_error(post_film({{"manuscript", kManuscript}, {"dry_run", "yes"}}, "tok"), 400, "dry_run a string");
+  EXPECT_TRUE(get_json("/api/v1/films", 200)["films"].empty());
+
+  // The same manuscript planned the same way again is the same film, its job answered as it is.
+  res = post_film({{"manuscript", kManuscript}, {"title", "Again"}}, "tok");
+  ASSERT_EQ(res->status, 202) << res->body;
+  const json first = json::parse(res->body);
+  EXPECT_FALSE(first["reused"].get<bool>());
+  EXPECT_EQ(first["pictures"]["own"], 2);
+  res = post_film({{"manuscript", kManuscript}, {"title", "Again"}}, "tok");
+  ASSERT_EQ(res->status, 202) << res->body;
+  const json second = json::parse(res->body);
+  EXPECT_TRUE(second["reused"].get<bool>());
+  EXPECT_EQ(second["id"], first["id"]);
+  EXPECT_EQ(second["job"]["id"], first["job"]["id"]);
+  EXPECT_EQ(get_json("/api/v1/films", 200)["films"].size(), 1u);
+  const json film = get_json("/api/v1/films/" + std::to_string(first["id"].get<std::int64_t>()), 200);
+  EXPECT_EQ(film["title"], "Again");
+  EXPECT_EQ(film["pictures"]["own"], 2);
+  EXPECT_TRUE(film["warnings"].empty());
+  EXPECT_EQ(film["shots"][0]["pictures"]["status"], "own");
+  EXPECT_EQ(film["shots"][0]["keyframes"][0]["record"]["id"], images_[0]);
 }
 
 TEST_F(FilmsApiTest, PathTraversalInEveryFilmPathParameter) {
@@ -725,7 +793,7 @@ TEST_F(FilmsApiTest, DeleteWhileRenderingCancelsTheJob) {
   if (body["was_rendering"].get<bool>()) EXPECT_TRUE(body["files_removed"].get<bool>()) << del->body;
   expect_error(client_->Get(("/api/v1/films/" + std::to_string(id)).c_str()), 404, "deleted film");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(fs::exists(dir_ / ("films/" + std::to_string(id)))) << "a cancelled render wrote files after the delete";
+  EXPECT_FALSE(fs::exists(dir_ / ("films/c.db." + std::to_string(id)))) << "a cancelled render wrote files after the delete";
   Catalog catalog(db_);
   EXPECT_EQ(catalog.jobs().count(JobState::running), 0);
   EXPECT_EQ(get_json("/api/v1/health", 200)["status"], "ok");

@@ -215,7 +215,7 @@ TEST(ServeProcess, KilledMidRenderTheJobResumesOnTheNextStart) {
     }
     ASSERT_GE(f["frames_rendered"].get<int>(), 3) << f.dump();
     ASSERT_NE(f["status"], "done") << "the render finished before the kill";
-    const fs::path frame0 = dir / "films" / std::to_string(film) / "frames" / frame_file_name(0);
+    const fs::path frame0 = dir / "films" / ("c.db." + std::to_string(film)) / "frames" / frame_file_name(0);
     ASSERT_EQ(::stat(frame0.c_str(), &first_frame), 0) << frame0;
     serve.kill();
   }
@@ -238,11 +238,11 @@ TEST(ServeProcess, KilledMidRenderTheJobResumesOnTheNextStart) {
   EXPECT_EQ(f["frames_rendered"], 160);
   EXPECT_EQ(f["job"]["attempts"], 2);
   struct stat after {};
-  const fs::path frame0 = dir / "films" / std::to_string(film) / "frames" / frame_file_name(0);
+  const fs::path frame0 = dir / "films" / ("c.db." + std::to_string(film)) / "frames" / frame_file_name(0);
   ASSERT_EQ(::stat(frame0.c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, first_frame.st_ino) << "a frame finished before the kill was rendered again";
   EXPECT_EQ(after.st_mtim.tv_nsec, first_frame.st_mtim.tv_nsec);
-  EXPECT_TRUE(fs::exists(dir / "films" / std::to_string(film) / "film.mp4"));
+  EXPECT_TRUE(fs::exists(dir / "films" / ("c.db." + std::to_string(film)) / "film.mp4"));
   Catalog catalog(db);
   EXPECT_EQ(catalog.integrity_check(), "ok");
   EXPECT_EQ(catalog.jobs().count(JobState::running), 0);

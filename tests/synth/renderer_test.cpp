@@ -267,6 +267,54 @@ TEST(FrameRenderer, RolesInitGuidanceAndKeyframe) {
   EXPECT_EQ(to_string(ProvenanceRole::guidance), "guidance");
 }
 
+TEST(FrameRenderer, BorrowedKeyframesHaveTheirRoleAndFramesWithoutPicturesAreTheirInit) {
+  RenderSettings s = settings(DenoiserKind::global);
+  s.attribution_maps = true;
+  FramePlan borrowed = plan(0, {{1, 1.0, false, true}}, params());
+  FrameParams black = params();
+  black.init = InitMode::black;
+  FramePlan dark = plan(1, {}, black);
+  dark.restart = true;
+  dark.guidance = {{500, 1.0}};
+  FrameParams from_record = params();
+  from_record.init = InitMode::record;
+  from_record.init_record_id = 2;
+  FramePlan held = plan(2, {}, from_record);
+  held.restart = true;
+  FrameParams noise = params();
+  noise.init = InitMode::noise;
+  FramePlan noisy = plan(3, {}, noise);
+  noisy.restart = true;
+  FramePlan after = plan(4, {{1, 1.0, true}}, params());  // starts a sequence of its own
+  const auto frames = render_frames(s, {borrowed, dark, held, noisy, after}, source());
+  ASSERT_EQ(frames.size(), 5u);
+
+  ASSERT_FALSE(frames[0].provenance.entries.empty());
+  EXPECT_EQ(frames[0].provenance.entries[0].record_id, 1);
+  EXPECT_EQ(frames[0].provenance.entries[0].role, ProvenanceRole::borrowed);
+
+  for (std::uint8_t v : frames[1].image.pixels) ASSERT_EQ(v, 0);
+  ASSERT_EQ(frames[1].provenance.entries.size(), 1u);  // the guidance only: no record lent a pixel
+  EXPECT_EQ(frames[1].provenance.entries[0].role, ProvenanceRole::guidance);
+  EXPECT_EQ(frames[1].provenance.pixel_weight_sum(), 0.0);
+  EXPECT_TRUE(frames[1].provenance.attribution_map.empty());
+
+  EXPECT_LT(mean_abs_difference(frames[2].image, record_image(2)), 1.0);
+  ASSERT_EQ(frames[2].provenance.entries.size(), 1u);
+  EXPECT_EQ(frames[2].provenance.entries[0].role, ProvenanceRole::init);
+  EXPECT_DOUBLE_EQ(frames[2].provenance.entries[0].weight, 1.0);
+  EXPECT_FALSE(frames[2].provenance.attribution_map.empty());
+
+  EXPECT_TRUE(frames[3].provenance.entries.empty());
+  EXPECT_GT(mean_abs_difference(frames[3].image, frames[1].image), 20.0);  // noise, not black
+
+  EXPECT_EQ(frames[4].provenance.entries[0].role, ProvenanceRole::keyframe);
+  EXPECT_NEAR(frames[4].provenance.pixel_weight_sum(), 1.0, 1e-6);
+
+  FramePlan mid_sequence = plan(1, {}, black);  // no pictures must start a sequence
+  EXPECT_THROW(render_frames(s, {after, mid_sequence}, source()), std::invalid_argument);
+}
+
 TEST(FrameRenderer, InversionStartsAndEndsOnTheKeyframes) {
   const Keyframe a{0, {{1, 1.0, true}, {3, 0.5}}, 21};
   const Keyframe b{4, {{2, 1.0, true}, {3, 0.5}}, 22};

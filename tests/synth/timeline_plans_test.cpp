@@ -94,6 +94,36 @@ TEST(TimelinePlans, ShotWithoutPicturesBorrowsTheNearestEarlierOne) {
   EXPECT_EQ(frame_plans(u, kind_of)[3].records[0].record_id, 3);
 }
 
+TEST(TimelinePlans, BorrowingIsBoundedThenFramesFallBackToTheirInit) {
+  Timeline t = two_shots();
+  t.fps = 12;
+  t.borrow_seconds = 0.25;  // 3 frames
+  t.shots[1].keyframes = {{11, 10}};  // a text record: nothing to draw
+  set_parameter(t.parameters, "init", "black");
+  const auto plans = frame_plans(t, kind_of);
+  for (int f : {10, 11, 12}) {
+    ASSERT_EQ(plans[f].records.size(), 1u) << f;
+    EXPECT_EQ(plans[f].records[0].record_id, 2);
+    EXPECT_TRUE(plans[f].records[0].borrowed);
+    EXPECT_FALSE(plans[f].records[0].keyframe);
+  }
+  for (int f = 13; f < 20; ++f) {
+    EXPECT_TRUE(plans[f].records.empty()) << f;
+    EXPECT_EQ(plans[f].params.init, InitMode::black);
+  }
+  EXPECT_TRUE(plans[10].restart);
+  EXPECT_FALSE(plans[11].restart);
+  EXPECT_TRUE(plans[13].restart);  // the pictures change source: a new sequence
+  EXPECT_TRUE(plans[14].restart);  // and a frame without pictures is its init alone
+  // Own pictures are never marked borrowed.
+  for (int f = 0; f < 10; ++f)
+    for (const RecordPrior& r : plans[f].records) EXPECT_FALSE(r.borrowed) << f;
+
+  // No borrowing at all: every frame of the shot falls back.
+  t.borrow_seconds = 0;
+  EXPECT_TRUE(frame_plans(t, kind_of)[10].records.empty());
+}
+
 TEST(TimelinePlans, ParametersMapToTheRenderer) {
   Timeline t = two_shots();
   set_parameter(t.parameters, "strength", "0:(0.65)");

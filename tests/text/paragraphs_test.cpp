@@ -35,6 +35,32 @@ TEST(Paragraphs, CharacterOffsetsCountCodePoints) {
   EXPECT_EQ(ps[1].char_offset, 5);
 }
 
+TEST(Paragraphs, SeparatorLinesAndFormFeedsEndParagraphsAndBelongToNone) {
+  const std::string text =
+      "A fortune.\n%\nAnother one,\ntwo lines.\n%\nScene one.\n* * *\nScene two.\n---\n"
+      "Page one ends\fpage two begins\n***\n=====\n% not a separator\n";
+  const auto ps = split(text);
+  std::vector<std::string> texts;
+  for (const Paragraph& p : ps) texts.push_back(p.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"A fortune.", "Another one,\ntwo lines.", "Scene one.", "Scene two.",
+                                              "Page one ends", "page two begins", "% not a separator"}));
+  // The part after a form feed starts at its own byte.
+  EXPECT_EQ(text.substr(ps[5].byte_offset, ps[5].byte_length), "page two begins");
+  EXPECT_EQ(ps[5].line, ps[4].line);
+  // "**" and "--" are text, not separators.
+  EXPECT_EQ(split("a\n**\nb\n").size(), 1u);
+}
+
+TEST(Paragraphs, ControlSequencesAreRemovedAndRangesStayTheFiles) {
+  const std::string text = "\x1b[1mTitle\x1b[0m\n\x1b[0m\n\x1b[31mred\x1b[0m words\x07 here\n";
+  const auto ps = split(text);
+  ASSERT_EQ(ps.size(), 2u);  // the line of only an escape is blank
+  EXPECT_EQ(ps[0].text, "Title");
+  EXPECT_EQ(ps[1].text, "red words here");
+  EXPECT_EQ(text.substr(ps[1].byte_offset, ps[1].byte_length), std::string("\x1b[31mred\x1b[0m words\x07 here").substr(5));
+  EXPECT_EQ(paragraph_position(ps[1], 4).byte, static_cast<std::int64_t>(text.find("words")));
+}
+
 TEST(Paragraphs, CrlfAndBomAreHandled) {
   auto ps = split("\xEF\xBB\xBFone\r\ntwo\r\n\r\nthree\r\n");
   ASSERT_EQ(ps.size(), 2u);

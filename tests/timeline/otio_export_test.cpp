@@ -152,6 +152,43 @@ TEST(OtioExport, GapsAndMissingRecords) {
   EXPECT_DOUBLE_EQ(total, 100.0);
 }
 
+TEST(OtioExport, ABorrowedPictureIsLabelledBorrowedAndAnEmptyShotSaysWhy) {
+  FakeArchive archive = FakeArchive::demo();
+  Timeline t;
+  t.title = "Borrowing";
+  t.fps = 12;
+  t.frame_count = 72;
+  t.planned = true;
+  t.borrow_seconds = 1;
+  for (int i = 0; i < 3; ++i) {
+    Shot s;
+    s.index = i;
+    s.text = "shot " + std::to_string(i);
+    s.start_frame = i * 24;
+    s.end_frame = i * 24 + 24;
+    t.shots.push_back(s);
+  }
+  t.shots[0].keyframes = {{5, 0, false, 0.5}};
+  const json otio = to_otio(t, [&](std::int64_t id) { return archive.row(id); });
+  const json& clips = otio["tracks"]["children"][0]["children"];
+  ASSERT_EQ(clips.size(), 3u);
+  EXPECT_EQ(clips[0]["media_reference"]["metadata"]["palimpsest"]["role"], "keyframe");
+  EXPECT_EQ(clips[0]["metadata"]["palimpsest"]["pictures"]["status"], "own");
+  // Shot 1 borrows shot 0's record for 12 frames (1 s), then is empty.
+  const json& borrowed = clips[1]["media_reference"];
+  EXPECT_EQ(borrowed["OTIO_SCHEMA"], "ExternalReference.1");
+  EXPECT_EQ(borrowed["metadata"]["palimpsest"]["record"], 5);
+  EXPECT_EQ(borrowed["metadata"]["palimpsest"]["role"], "borrowed");
+  EXPECT_EQ(borrowed["metadata"]["palimpsest"]["from_shot"], 0);
+  EXPECT_EQ(clips[1]["metadata"]["palimpsest"]["pictures"]["status"], "borrowed");
+  EXPECT_EQ(clips[1]["metadata"]["palimpsest"]["pictures"]["borrowed_frames"], 12);
+  // Shot 2 is past the limit: nothing to show, and the reason.
+  EXPECT_EQ(clips[2]["media_reference"]["OTIO_SCHEMA"], "MissingReference.1");
+  EXPECT_NE(clips[2]["media_reference"]["metadata"]["palimpsest"]["reason"].get<std::string>().find("no picture"),
+            std::string::npos);
+  EXPECT_EQ(clips[2]["metadata"]["palimpsest"]["pictures"]["status"], "empty");
+}
+
 TEST(OtioExport, FileUris) {
   EXPECT_EQ(file_uri("/archive/footage/harbour.mp4"), "file:///archive/footage/harbour.mp4");
   EXPECT_EQ(file_uri("/a b/c#d%e.mp4"), "file:///a%20b/c%23d%25e.mp4");
