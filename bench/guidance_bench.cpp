@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  fs::create_directories(out);  // the first run makes the folder
   const fs::path db = out / "palimpsest.db";
   Catalog catalog(db);
   const auto model_dir = default_model_dir();
@@ -91,9 +92,8 @@ int main(int argc, char** argv) {
   if (std::sscanf(size.c_str(), "%dx%d", &options.width, &options.height) != 2) return 2;
   const EmbeddedFile& script = embedded_demo_files().front();
   PlanningModel model = load_planning_model(catalog, std::nullopt);
-  PlannedFilm planned = plan_and_save_film(catalog, plan_shots(script.content, ManuscriptFormat::fountain, options, std::string(script.name)),
-                                           std::string(script.name), model.encoder.get(), model.index.get(),
-                                           model.model_id, /*reuse_identical=*/true);
+  PlannedFilm planned = plan_film(catalog, plan_shots(script.content, ManuscriptFormat::fountain, options, std::string(script.name)),
+                                  std::string(script.name), model.encoder.get(), model.index.get(), model.model_id);
   const Timeline& timeline = planned.timeline;
 
   SweepSpec base;

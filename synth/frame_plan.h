@@ -23,8 +23,8 @@ struct RecordPrior {
   std::int64_t record_id = 0;
   double prior = 1.0;
   bool keyframe = false;
-  double language = 0.0;
   bool borrowed = false;
+  double language = 0.0;
 };
 
 // A text or subtitle record that guided the choice of the frame's records. The archive backend

@@ -87,7 +87,7 @@ EmbeddingReport embed_with_progress(Catalog& catalog, ClipEncoder& encoder, bool
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char rate[64];
     std::snprintf(rate, sizeof rate, " %.0f records/s", elapsed > 0 ? done / elapsed : 0.0);
-    const std::string text = "embedding " + std::to_string(done) + "/" + std::to_string(total) + rate;
+    const std::string text = "embedding " + std::to_string(done) + "/" + std::to_string(total) + " records" + rate;
     if (line.enabled()) {
       line.update(progress_bar(total ? static_cast<double>(done) / total : 1) + " " + text);
     } else if (lines && total > 0) {
