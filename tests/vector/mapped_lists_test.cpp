@@ -40,8 +40,10 @@ std::uint64_t header_u64(const fs::path& file, std::size_t at) {
 }
 
 TEST(MappedLists, AnIndexOpensWithoutReadingItsLists) {
-  const int dim = 128;
-  const std::size_t n = 50000;
+  // Wide vectors, so that what an open legitimately holds per entry (ids, fingerprints, FAISS's
+  // id map) stays small beside the list data it must not read.
+  const int dim = 512;
+  const std::size_t n = 25000;
   testing::TempDir dir;
   VectorStoreOptions o = forced(VectorIndexKind::ivf_flat);
   o.tuning_queries = 50;
@@ -57,7 +59,7 @@ TEST(MappedLists, AnIndexOpensWithoutReadingItsLists) {
     built.save();
   }
   const fs::path file = dir.path() / "vectors-1.pvec";
-  // Where the list data lies (index_file.h): 50,000 full vectors and their ids, about 26 MB.
+  // Where the list data lies (index_file.h): 25,000 full vectors and their ids, about 51 MB.
   const std::uint64_t list_bytes = header_u64(file, 48) - header_u64(file, 40);
   ASSERT_GE(list_bytes, n * (dim * 4 + 8));
   const auto queries = clustered_vectors(20, dim, 50, 6);
