@@ -74,6 +74,12 @@ TEST(MakeSoundCli, NoSoundWritesASilentFilmAndProvenanceSaysWhatIsHeard) {
   ASSERT_EQ(made.exit_code, 0) << made.err;
   EXPECT_NE(made.out.find("sound: 3 clips, normalised by"), std::string::npos) << made.out;
   EXPECT_EQ(made.err.find("warning: sound"), std::string::npos) << made.err;  // the sound plays as planned
+  EXPECT_NE(made.out.find("% of the render)"), std::string::npos) << made.out;
+  // A rerun reuses every frame: its time is the sound's alone, so no share is claimed.
+  auto again = testing::run_palimpsest({"--db", db, "make", "--film", film, "--denoiser", "global", "--no-maps"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("sound: 3 clips, normalised by"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("% of the render"), std::string::npos) << again.out;
 
   auto frame = testing::run_palimpsest({"--db", db, "provenance", film, "--frame", "60"});
   ASSERT_EQ(frame.exit_code, 0) << frame.err;
