@@ -233,6 +233,7 @@ struct FrameRenderer::Impl {
               const std::function<void(RenderedFrame&&)>& on_frame) {
     validate_plans(requested);
     configure_torch_threads();
+    const ScopedBlasThreads one_blas_thread(1);
     const auto started = Clock::now();
     // Plans as drawn: abstraction changes strength and priors (and the denoiser, in denoiser_for).
     std::vector<FramePlan> plans;

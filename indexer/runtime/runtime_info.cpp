@@ -55,6 +55,12 @@ bool set_blas_threads(int threads) {
   return true;
 }
 
+int blas_threads() {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 0;
+}
+
 bool blas_is_reference() { return blas_library() == "reference"; }
 
 // libtorch's OpenMP thread count is per calling thread (OpenMP's nthreads ICV), and a thread

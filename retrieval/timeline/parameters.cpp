@@ -161,6 +161,11 @@ std::string chaos_to_string(const std::map<Parameter, double>& chaos) {
   return out;
 }
 
+Schedule default_guidance_curve(GuidanceMode mode) {
+  static const Schedule clip = parse_guidance_curve(kClipGuidanceCurve);
+  return mode == GuidanceMode::clip ? clip : Schedule::constant(1.0);
+}
+
 Schedule parse_guidance_curve(std::string_view text) {
   Schedule curve = Schedule::parse(text, "guidance_curve");
   for (const ScheduleKeyframe& key : curve.keyframes()) {

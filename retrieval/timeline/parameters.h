@@ -40,9 +40,12 @@
 // |                |         |                | frames stay convex combinations of records; clip:  |
 // |                |         |                | that and the CLIP gradient nudging the predicted   |
 // |                |         |                | pixels each step (a `language` provenance share)   |
-// | guidance_curve | 1       | keys 0 .. 100, | the guidance ratio over one frame's sampling       |
-// |                |         | values >= 0    | steps, keys in percent of the steps run: "0:(1),   |
-// |                |         |                | 100:(0.2)" pulls hard early and lightly late       |// | seed_mode      | iter    | fixed, iter, schedule | fixed: the seed's first value on every frame; |
+// | guidance_curve | records | keys 0 .. 100, | the guidance ratio over one frame's sampling       |
+// |                | 1; clip | values >= 0    | steps, keys in percent of the steps run: "0:(1),   |
+// |                | the last|                | 100:(0.2)" pulls hard early and lightly late.      |
+// |                | 20 %    |                | Clip mode's default guides only the last fifth     |
+// |                |         |                | (docs/performance.md: a higher CLIP score, less    |
+// |                |         |                | flicker and half the cost of guiding every step)   |// | seed_mode      | iter    | fixed, iter, schedule | fixed: the seed's first value on every frame; |
 // |                |         |                | iter: that value + the film frame number;          |
 // |                |         |                | schedule: the seed schedule's value at the frame   |
 // | init           | noise   | noise, black, record [id] | the first frame of a shot: pure noise, a  |
@@ -120,6 +123,10 @@ std::string chaos_to_string(const std::map<Parameter, double>& chaos);
 // A guidance_curve: a schedule whose keys are percent of a frame's sampling steps (0 .. 100) and
 // whose values are >= 0. Throws ScheduleError / ParameterError naming "guidance_curve".
 Schedule parse_guidance_curve(std::string_view text);
+// The guidance_curve of a frame that sets none: 1 at every step for guidance_mode records; for
+// clip, 0 until 80 % of the steps and 1 from there (kClipGuidanceCurve).
+inline constexpr std::string_view kClipGuidanceCurve = "0:(0), 79:(0), 80:(1)";
+Schedule default_guidance_curve(GuidanceMode mode);
 
 // Parameters set at one level (the film, or one shot). What is unset falls through to the next
 // level (shot -> film -> default); chaos ranges fall through per parameter.

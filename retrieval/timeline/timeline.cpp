@@ -139,7 +139,7 @@ FrameParameters Timeline::evaluate(std::int64_t frame) const {
                                                             : GuidanceMode::records;
   p.guidance_curve = shot && shot->parameters.guidance_curve ? *shot->parameters.guidance_curve
                      : parameters.guidance_curve              ? *parameters.guidance_curve
-                                                              : Schedule::constant(1.0);
+                                                              : default_guidance_curve(p.guidance_mode);
   return p;
 }
 

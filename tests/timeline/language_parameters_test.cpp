@@ -71,6 +71,13 @@ TEST(LanguageParameters, EvaluatedPerFrameWithShotsOverridingTheFilm) {
   set_parameter(t.shots[1].parameters, "guidance_curve", "0:(1), 100:(0)");
   set_parameter(t.shots[1].parameters, "abstraction", "0:(0.5), 9:(1)");
   EXPECT_EQ(t.evaluate(3).guidance_mode, GuidanceMode::clip);
+  // Clip mode without a curve of its own guides the last fifth of each frame's steps only.
+  const Schedule clip_curve = t.evaluate(3).guidance_curve;
+  EXPECT_EQ(clip_curve, parse_guidance_curve(kClipGuidanceCurve));
+  EXPECT_DOUBLE_EQ(clip_curve.at(0), 0.0);
+  EXPECT_DOUBLE_EQ(clip_curve.at(79), 0.0);
+  EXPECT_DOUBLE_EQ(clip_curve.at(80), 1.0);
+  EXPECT_DOUBLE_EQ(clip_curve.at(100), 1.0);
   EXPECT_DOUBLE_EQ(*t.evaluate(3).abstraction, 0.25);
   EXPECT_EQ(t.evaluate(12).guidance_mode, GuidanceMode::records);
   EXPECT_DOUBLE_EQ(t.evaluate(12).guidance_curve.at(100), 0.0);
