@@ -42,10 +42,11 @@
 // |                |         |                | pixels each step (a `language` provenance share)   |
 // | guidance_curve | records | keys 0 .. 100, | the guidance ratio over one frame's sampling       |
 // |                | 1; clip | values >= 0    | steps, keys in percent of the steps run: "0:(1),   |
-// |                | the last|                | 100:(0.2)" pulls hard early and lightly late.      |
-// |                | 20 %    |                | Clip mode's default guides only the last fifth     |
+// |                | last 20%|                | 100:(0.2)" pulls hard early and lightly late.      |
+// |                |         |                | Clip mode's default guides only the last fifth     |
 // |                |         |                | (docs/performance.md: a higher CLIP score, less    |
-// |                |         |                | flicker and half the cost of guiding every step)   |// | seed_mode      | iter    | fixed, iter, schedule | fixed: the seed's first value on every frame; |
+// |                |         |                | flicker and half the cost of guiding every step)   |
+// | seed_mode      | iter    | fixed, iter, schedule | fixed: the seed's first value on every frame; |
 // |                |         |                | iter: that value + the film frame number;          |
 // |                |         |                | schedule: the seed schedule's value at the frame   |
 // | init           | noise   | noise, black, record [id] | the first frame of a shot: pure noise, a  |
