@@ -226,7 +226,11 @@ SweepAxis parse_vary(std::string_view text) {
   SweepAxis axis;
   axis.name = canonical_name(text.substr(0, eq));
   const std::string_view values = text.substr(eq + 1);
-  axis.values = split(values, values.find('|') != std::string_view::npos ? '|' : ',');
+  // Several values are split at `|` when there is one, else at commas; but a schedule's keys are
+  // written with commas too ("0:(0), 80:(1)"), so a value with key syntax and no `|` is one value.
+  if (values.find('|') != std::string_view::npos) axis.values = split(values, '|');
+  else if (values.find('(') != std::string_view::npos) axis.values = {std::string(trim(values))};
+  else axis.values = split(values, ',');
   std::set<std::string> seen;
   for (const std::string& value : axis.values) {
     check_value(axis.name, value);

@@ -10,7 +10,8 @@
 //   (retrieval/timeline/parameters.h: guidance, cadence, fov, seed_mode, guidance_mode,
 //   guidance_curve, chaos, abstraction...) or one of the render settings `denoiser` and
 //   `invert_keyframes` (true / false). Values are split at commas, or at `|` when a value holds
-//   commas itself (schedules: "0:(1), 100:(0.2)|0.5"). Every value is checked before anything is
+//   commas itself (schedules: "0:(1), 100:(0.2)|0.5"); a lone schedule written with keys
+//   ("0:(0), 80:(1)", no `|`) is one value. Every value is checked before anything is
 //   rendered; a bad one is refused naming the parameter. A varied parameter replaces the film's
 //   and every shot's setting of it.
 // - Frames: the sheet's columns (film frame numbers); by default the first, middle and last frame

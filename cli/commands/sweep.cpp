@@ -41,7 +41,7 @@ void register_sweep(CLI::App& app, const GlobalOptions& globals, Dispatch& dispa
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("sweep", "Render a film under every combination of parameter values, side by side");
   add_film_arguments(*cmd, *args);
-  cmd->add_option("--vary", args->vary, "NAME=V1,V2,... (repeatable; values split at | when they hold commas)")
+  cmd->add_option("--vary", args->vary, "NAME=V1,V2,... (repeatable; values split at | when they hold commas; one schedule with keys is one value)")
       ->required();
   cmd->add_option("--frames", args->frames, "Frames in the sheet, e.g. 0,24,48 (default: first, middle, last of each shot)");
   cmd->add_option("--shots", args->shots, "Shots to sweep, e.g. 0-2 or 1,3 (default: all)");
