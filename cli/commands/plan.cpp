@@ -62,13 +62,7 @@ void register_plan(CLI::App& app, const GlobalOptions& globals, Dispatch& dispat
       Catalog catalog(globals.db);
       FilmPlanningOptions planning = args->planning.options(catalog);
       planning.save = !args->dry_run && (!args->json || args->save);
-      PlanningModel model = load_planning_model(catalog, model_argument(globals.db, args->model));
-      if (!model.dense()) std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
-      if (model.encoder)
-        if (const std::string notice = demo_model_notice(catalog, model.encoder->info().name); !notice.empty())
-          std::cerr << "palimpsest: note: " << notice << "\n";
-      PlannedFilm planned = plan_film(catalog, std::move(timeline), std::filesystem::absolute(args->manuscript).string(),
-                                      model.encoder.get(), model.index.get(), model.model_id, planning);
+      PlannedFilm planned = plan_against_catalog(catalog, std::move(timeline), args->manuscript, args->model, planning);
       const std::int64_t film = planned.film_id;
       timeline = std::move(planned.timeline);
       if (args->json) {

@@ -81,18 +81,23 @@ std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArgu
   return plan_manuscript(catalog, args, options, quiet);
 }
 
-std::int64_t plan_manuscript(Catalog& catalog, const FilmArguments& args, TimelineOptions options, bool quiet) {
-  args.planning.apply_title(options);
-  Timeline timeline = plan_shots(std::filesystem::path(args.manuscript), options);
-  const FilmPlanningOptions planning = args.planning.options(catalog);
-  PlanningModel model = load_planning_model(catalog, model_argument(catalog.path().string(), args.model));
+PlannedFilm plan_against_catalog(Catalog& catalog, Timeline timeline, const std::string& manuscript,
+                                 const std::string& model_name, const FilmPlanningOptions& planning) {
+  PlanningModel model = load_planning_model(catalog, model_argument(catalog.path().string(), model_name));
   if (!model.dense())
     std::cerr << "palimpsest: note: no embedded records for the model: planning from lexical matches only\n";
   if (model.encoder)
     if (const std::string notice = demo_model_notice(catalog, model.encoder->info().name); !notice.empty())
       std::cerr << "palimpsest: note: " << notice << "\n";
-  PlannedFilm planned = plan_film(catalog, std::move(timeline), std::filesystem::absolute(args.manuscript).string(),
-                                  model.encoder.get(), model.index.get(), model.model_id, planning);
+  return plan_film(catalog, std::move(timeline), std::filesystem::absolute(manuscript).string(), model.encoder.get(),
+                   model.index.get(), model.model_id, planning);
+}
+
+std::int64_t plan_manuscript(Catalog& catalog, const FilmArguments& args, TimelineOptions options, bool quiet) {
+  args.planning.apply_title(options);
+  Timeline timeline = plan_shots(std::filesystem::path(args.manuscript), options);
+  PlannedFilm planned =
+      plan_against_catalog(catalog, std::move(timeline), args.manuscript, args.model, args.planning.options(catalog));
   print_planning(planned, stderr);
   if (!quiet)
     std::cerr << "film " << planned.film_id << (planned.reused ? " (planned before: resuming)" : " planned") << ": "

@@ -15,6 +15,11 @@
 #include "retrieval/timeline/manuscript.h"
 #include "schema/catalog.h"
 
+namespace palimpsest {
+struct FilmPlanningOptions;  // retrieval/film_planning.h
+struct PlannedFilm;
+}  // namespace palimpsest
+
 namespace palimpsest::cli {
 
 // Sets width and height from `size` and adds each `name=schedule` to the film-wide parameters.
@@ -51,6 +56,13 @@ bool check_film_arguments(const FilmArguments& args, const std::string& command)
 // printing a usage message for a malformed --size or --schedule.
 std::optional<std::int64_t> film_from_arguments(Catalog& catalog, const FilmArguments& args, const std::string& command,
                                                 bool quiet);
+
+// Plans `timeline` (read from the file `manuscript`) against the catalog with the model
+// `model_name` (model_argument(): a store name, a folder, or empty for the current model). Says on
+// stderr when planning can only use lexical matches and when the model is the embedded demo model
+// on another archive. Throws as planning does.
+PlannedFilm plan_against_catalog(Catalog& catalog, Timeline timeline, const std::string& manuscript,
+                                 const std::string& model_name, const FilmPlanningOptions& planning);
 
 // Plans the arguments' manuscript against the catalog with their model (model_argument()) and
 // planning controls, or finds the identical plan made before; says so on stderr (the notice about
