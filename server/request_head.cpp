@@ -166,6 +166,7 @@ std::variant<RequestHead, HttpRefusal> parse_request_head(std::string_view head,
     if (!is_token(name)) return bad("a header field name is not a token (or has space before the colon)");
     const std::string_view value = trim(f.substr(colon + 1));
     if (has_control(value, true)) return bad("a header field value has control characters");
+    if (equal_ignoring_case(name, "Range") && value.size() > kMaxRangeBytes) continue;  // see the header
     r.fields.emplace_back(std::string(name), std::string(value));
   }
 

@@ -8,6 +8,12 @@
 //   The only transfer coding accepted is a lone "chunked" (anything else: 501).
 // - A declared body larger than the body limit is refused (413) before any of it is read.
 // - No framing header means no body (RFC 9112 section 6.3), whatever the method.
+// - A Range field longer than kMaxRangeBytes is dropped, and the file is served whole. A server may
+//   ignore Range (RFC 9110 section 14.2), and this one serves the whole file for more than one
+//   range anyway (http_ranges.h). cpp-httplib 0.11 parses Range with a std::regex that recurses
+//   about once per character: a 24 KB field overflows an 8 MiB stack (10 KB under
+//   AddressSanitizer, where the http_range_fuzz target found it). The 8 KiB line limit kept the
+//   server below that on default stacks, but only by a factor of three.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +36,9 @@ struct HttpRefusal {
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
   std::uint64_t pending_body = 0;  // body bytes the client announced and may still be sending
 };
+
+// The longest Range field passed on: one range, "bytes=<19 digits>-<19 digits>", with room to spare.
+inline constexpr std::size_t kMaxRangeBytes = 128;
 
 // Defaults from the limits table (schema/limits.h).
 struct HeadLimits {

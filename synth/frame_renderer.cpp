@@ -133,8 +133,10 @@ struct FrameRenderer::Impl {
     StepGuidance g;
     bool any = false;
     for (std::size_t k = 0; k < steps; ++k) {
+      // The first step is at 0 %, the last at 100 %; a lone step is the last one (it gives the
+      // frame), so clip mode's default curve, which guides the end of sampling, reaches it too.
       const std::int64_t percent =
-          steps > 1 ? std::llround(100.0 * static_cast<double>(k) / static_cast<double>(steps - 1)) : 0;
+          steps > 1 ? std::llround(100.0 * static_cast<double>(k) / static_cast<double>(steps - 1)) : 100;
       g.ratios.push_back(plan.guidance_scale * plan.params.guidance_curve.at(percent));
       any |= g.ratios.back() > 0.0;
     }

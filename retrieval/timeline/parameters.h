@@ -121,8 +121,8 @@ class ParameterError : public Error {
 std::map<Parameter, double> parse_chaos(std::string_view text);
 std::string chaos_to_string(const std::map<Parameter, double>& chaos);
 
-// A guidance_curve: a schedule whose keys are percent of a frame's sampling steps (0 .. 100) and
-// whose values are >= 0. Throws ScheduleError / ParameterError naming "guidance_curve".
+// A guidance_curve: a schedule whose keys are percent of a frame's sampling steps (0 .. 100: the
+// first step run is at 0, the last at 100, a frame's only step at 100) and whose values are >= 0. Throws ScheduleError / ParameterError naming "guidance_curve".
 Schedule parse_guidance_curve(std::string_view text);
 // The guidance_curve of a frame that sets none: 1 at every step for guidance_mode records; for
 // clip, 0 until 80 % of the steps and 1 from there (kClipGuidanceCurve).
