@@ -371,8 +371,6 @@ class PlanRun {
       taken[*first] = true;
     }
 
-    std::vector<double> scores;
-    for (const Scored& item : pool.visual) scores.push_back(item.score);
     const std::vector<double> relevance = mmr_relevance(pool);
     const double lambda = options_.mmr_lambda;
     while (static_cast<int>(chosen.size()) < pool.keyframe_count) {
