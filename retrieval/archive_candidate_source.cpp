@@ -48,21 +48,17 @@ std::vector<Candidate> ArchiveCandidateSource::candidates(const std::string& que
   request.k = std::clamp(k, 1, kMaxSearchK);
   request.filter = filter_;
   request.filter.kind.reset();
-  request.filter.kinds.clear();
-  for (RecordKind kind : kinds_of(modality))
-    if ((filter_.kinds.empty() || std::find(filter_.kinds.begin(), filter_.kinds.end(), kind) != filter_.kinds.end()) &&
-        (!filter_.kind || *filter_.kind == kind))
-      request.filter.kinds.push_back(kind);
+  request.filter.kinds = admitted_kinds(filter_, modality);
   if (request.filter.kinds.empty()) return out;  // the filter admits none of this modality
   std::vector<float> query;
-  std::optional<ScoreDistribution> background;
-  if (encoder_ && index_) {
-    query = searcher_.query_vector(request);
-    background = searcher_.background(modality, query);
-  }
+  if (encoder_ && index_) query = searcher_.query_vector(request);
   std::vector<SearchResult> results;
+  std::optional<ScoreDistribution> background;
   for (ModalityResults& m : searcher_.search_by_modality(request))
-    if (m.modality == modality) results = std::move(m.results);
+    if (m.modality == modality) {
+      results = std::move(m.results);
+      background = m.background;
+    }
   double best_lexical = 0;
   for (const SearchResult& r : results) best_lexical = std::max(best_lexical, r.scores.lexical_score.value_or(0));
   for (const SearchResult& r : results) {

@@ -137,9 +137,6 @@ std::optional<double> Searcher::stored_score(std::int64_t record_id, const std::
   return dot;
 }
 
-namespace {
-
-// The kinds of `modality` that a filter admits, in enum order.
 std::vector<RecordKind> admitted_kinds(const SearchFilter& filter, Modality modality) {
   std::vector<RecordKind> out;
   for (RecordKind kind : kinds_of(modality)) {
@@ -150,6 +147,8 @@ std::vector<RecordKind> admitted_kinds(const SearchFilter& filter, Modality moda
   }
   return out;
 }
+
+namespace {
 
 std::vector<ScoredId> scored(const std::vector<LexicalHit>& hits) {
   std::vector<ScoredId> out;
@@ -205,7 +204,7 @@ std::vector<ModalityResults> Searcher::search_by_modality(const SearchRequest& r
   std::vector<ModalityResults> out;
   for (Lists& lists : all) {
     lists.fusion.best_lexical = best_lexical;
-    ModalityResults results{lists.modality, {}};
+    ModalityResults results{lists.modality, {}, lists.fusion.background};
     for (FusedHit& hit : fuse_calibrated(lists.fusion)) {
       if (static_cast<int>(results.results.size()) >= request.k) break;
       const RecordRow* row = record(hit.record_id);

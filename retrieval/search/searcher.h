@@ -61,7 +61,13 @@ void add_search_scores(nlohmann::json& hit, const SearchResult& result);
 struct ModalityResults {
   Modality modality = Modality::picture;
   std::vector<SearchResult> results;  // best first, at most k
+  // The background the dense scores were calibrated against (nullopt: no dense query, or no
+  // vectors of this modality).
+  std::optional<ScoreDistribution> background;
 };
+
+// The kinds of `modality` that `filter` admits (its kind and its kinds, when set), in enum order.
+std::vector<RecordKind> admitted_kinds(const SearchFilter& filter, Modality modality);
 
 constexpr int kMaxSearchK = 1000;
 
@@ -81,10 +87,6 @@ class Searcher {
   // even when it found nothing). Throws as search().
   std::vector<ModalityResults> search_by_modality(const SearchRequest& request);
 
-  // The background distribution of dense scores for `query` among a modality's records (read
-  // from the catalog once per Searcher); nullopt without vectors of that modality.
-  std::optional<ScoreDistribution> background(Modality modality, const std::vector<float>& query);
-
   // The dense query vector for a request (text and/or image, averaged and normalised).
   std::vector<float> query_vector(const SearchRequest& request);
 
@@ -100,6 +102,9 @@ class Searcher {
   std::vector<ScoredId> dense_candidates(const std::vector<float>& query, int depth,
                                          const SearchFilter& filter);
   std::optional<double> stored_score(std::int64_t record_id, const std::vector<float>& query);
+  // The background distribution of dense scores for `query` among a modality's records (read
+  // from the catalog once per Searcher); nullopt without vectors of that modality.
+  std::optional<ScoreDistribution> background(Modality modality, const std::vector<float>& query);
   std::optional<RecordKind> kind_of(std::int64_t record_id);
   Catalog& catalog_;
   ClipEncoder* encoder_;
