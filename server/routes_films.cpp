@@ -128,10 +128,7 @@ json shot_json(const Shot& shot, const ShotPictures& pictures) {
   j["index"] = shot.index;
   j["keyframes"] = keyframes;
   j["guidance"] = guidance;
-  j["pictures"] = {{"status", to_string(pictures.status)},
-                   {"from_shot", pictures.from_shot >= 0 ? json(pictures.from_shot) : json()},
-                   {"borrowed_frames", pictures.borrowed_frames},
-                   {"empty_frames", pictures.empty_frames}};
+  j["pictures"] = pictures.to_json();
   return j;
 }
 
@@ -500,8 +497,7 @@ class FilmRoutes {
       throw ApiError{422, "invalid_manuscript", e.what()};
     }
     if (request.dry_run) {
-      json shots = json::array();
-      for (json& shot : shots_json(planned.timeline)) shots.push_back(std::move(shot));
+      const json shots = shots_json(planned.timeline);
       send_json(res, {{"dry_run", true},
                       {"planning_seconds", planned.planning_seconds},
                       {"dense", encoder != nullptr},

@@ -114,11 +114,7 @@ json clip(const Shot& shot, double fps, const std::function<std::optional<Record
                  {"metadata", {{"palimpsest", std::move(about)}}}};
   }
   json metadata = shot_metadata(shot);
-  if (pictures)
-    metadata["pictures"] = {{"status", std::string(to_string(pictures->status))},
-                            {"from_shot", pictures->from_shot >= 0 ? json(pictures->from_shot) : json()},
-                            {"borrowed_frames", pictures->borrowed_frames},
-                            {"empty_frames", pictures->empty_frames}};
+  if (pictures) metadata["pictures"] = pictures->to_json();
   return {{"OTIO_SCHEMA", "Clip.1"},
           {"name", clip_name(shot)},
           {"source_range", time_range(start, frames, fps)},

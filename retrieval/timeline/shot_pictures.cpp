@@ -74,6 +74,13 @@ std::vector<ShotPictures> shot_pictures(const Timeline& timeline, const ShotHasP
   return out;
 }
 
+nlohmann::json ShotPictures::to_json() const {
+  return {{"status", std::string(palimpsest::to_string(status))},
+          {"from_shot", from_shot >= 0 ? nlohmann::json(from_shot) : nlohmann::json()},
+          {"borrowed_frames", borrowed_frames},
+          {"empty_frames", empty_frames}};
+}
+
 PictureSummary summarize(const std::vector<ShotPictures>& shots) {
   PictureSummary s;
   for (const ShotPictures& shot : shots) {

@@ -44,6 +44,9 @@ struct ShotPictures {
   std::int64_t borrowed_frames = 0;  // frames of the shot that borrow
   std::int64_t empty_frames = 0;     // frames of the shot with no picture
   std::int64_t first_empty_frame = -1;
+  // {"status", "from_shot" (null unless borrowed), "borrowed_frames", "empty_frames"}: how the
+  // API's shots and the OTIO clips' metadata give it.
+  nlohmann::json to_json() const;
 };
 
 struct PictureSummary {
