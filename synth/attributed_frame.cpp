@@ -78,10 +78,8 @@ FrameProvenance describe_frame(const FramePlan& plan, const AttributedFrame& fra
       role = ProvenanceRole::init;
       init_listed = true;
     } else {
-      for (const RecordPrior& r : plan.records) {
-        if (r.record_id == id && r.keyframe) role = ProvenanceRole::keyframe;
-        if (r.record_id == id && r.borrowed) role = ProvenanceRole::borrowed;
-      }
+      for (const RecordPrior& r : plan.records)
+        if (r.record_id == id && pixel_role(r) != ProvenanceRole::denoiser) role = pixel_role(r);
     }
     out.entries.push_back({id, std::max(0.0, w[k]), role});
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "retrieval/timeline/parameters.h"  // InitMode, GuidanceMode, Schedule
-#include "schema/catalog_rows.h"            // kLanguageRecord
+#include "schema/catalog_rows.h"            // kLanguageRecord, ProvenanceRole
 
 namespace palimpsest {
 
@@ -26,6 +26,11 @@ struct RecordPrior {
   bool borrowed = false;
   double language = 0.0;
 };
+
+// The provenance role of the pixels drawn from `r`: borrowed, else keyframe, else denoiser.
+inline ProvenanceRole pixel_role(const RecordPrior& r) {
+  return r.borrowed ? ProvenanceRole::borrowed : r.keyframe ? ProvenanceRole::keyframe : ProvenanceRole::denoiser;
+}
 
 // A text or subtitle record that guided the choice of the frame's records. The archive backend
 // draws no pixels from it; it is carried into the provenance with the `guidance` role.

@@ -52,9 +52,7 @@ struct LatentRenderer::Impl {
     p.diffused = true;
     for (std::size_t i = 0; i < plan.records.size(); ++i)
       p.entries.push_back({plan.records[i].record_id, weights[static_cast<std::int64_t>(i)].item<double>(),
-                           plan.records[i].borrowed   ? ProvenanceRole::borrowed
-                           : plan.records[i].keyframe ? ProvenanceRole::keyframe
-                                                      : ProvenanceRole::denoiser});
+                           pixel_role(plan.records[i])});
     std::sort(p.entries.begin(), p.entries.end(),
               [](const ProvenanceEntry& a, const ProvenanceEntry& b) { return a.weight > b.weight; });
     if (init_record != 0) p.entries.push_back({init_record, 0.0, ProvenanceRole::init});
