@@ -5,16 +5,20 @@ namespace {
 
 constexpr unsigned char kEsc = 0x1B, kBel = 0x07;
 
+// The end of a CSI sequence whose parameters start at `j`: parameters and intermediates
+// (0x20-0x3F) up to and including a final byte (0x40-0x7E) when there is one.
+std::size_t csi_end(std::string_view t, std::size_t j) {
+  while (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x20 && static_cast<unsigned char>(t[j]) <= 0x3F) ++j;
+  if (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x40 && static_cast<unsigned char>(t[j]) <= 0x7E) ++j;
+  return j;
+}
+
 // Length of the escape sequence starting with ESC at `i` (at least 1).
 std::size_t escape_length(std::string_view t, std::size_t i) {
   if (i + 1 >= t.size()) return 1;
   const auto kind = static_cast<unsigned char>(t[i + 1]);
   std::size_t j = i + 2;
-  if (kind == '[') {  // CSI: parameters and intermediates (0x20-0x3F) up to a final byte
-    while (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x20 && static_cast<unsigned char>(t[j]) <= 0x3F) ++j;
-    if (j < t.size() && static_cast<unsigned char>(t[j]) >= 0x40 && static_cast<unsigned char>(t[j]) <= 0x7E) ++j;
-    return j - i;
-  }
+  if (kind == '[') return csi_end(t, j) - i;  // CSI "ESC ["
   if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {  // strings up to BEL or ST
     while (j < t.size()) {
       const auto c = static_cast<unsigned char>(t[j]);
@@ -58,13 +62,8 @@ std::string strip_control_characters(std::string_view t, std::vector<KeptSpan>* 
       ++i;
     } else if (c == 0xC2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) >= 0x80 &&
                static_cast<unsigned char>(t[i + 1]) <= 0x9F) {
-      std::size_t n = 2;
-      if (static_cast<unsigned char>(t[i + 1]) == 0x9B) {  // 8-bit CSI
-        while (i + n < t.size() && static_cast<unsigned char>(t[i + n]) >= 0x20 &&
-               static_cast<unsigned char>(t[i + n]) <= 0x3F)
-          ++n;
-        if (i + n < t.size() && static_cast<unsigned char>(t[i + n]) >= 0x40 && static_cast<unsigned char>(t[i + n]) <= 0x7E) ++n;
-      }
+      const bool csi = static_cast<unsigned char>(t[i + 1]) == 0x9B;  // 8-bit CSI, with its parameters
+      const std::size_t n = csi ? csi_end(t, i + 2) - i : 2;
       cut(i, n);
       i += n;
     } else {
